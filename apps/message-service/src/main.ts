@@ -1,0 +1,3 @@
+import { Logger } from '@nestjs/common';
+
+new Logger('auth-server').log('placeholder');
