@@ -1,0 +1,31 @@
+/**
+ * One audit line per token exchange, granted or refused. It names tokens by `jti` only: a token
+ * itself is never logged.
+ */
+export interface TokenExchangeAuditEntry {
+  event: 'token_exchange';
+  /** ISO 8601 time of the decision. */
+  time: string;
+  result: 'granted' | 'refused';
+  /** The OAuth error code of a refusal (`invalid_request`, `invalid_target`, ...). */
+  error?: string;
+  /** Why it was refused, as told to the client. */
+  errorDescription?: string;
+  /** The authenticated client, or the client id it claimed when authentication failed. */
+  client?: string;
+  subjectSub?: string;
+  subjectJti?: string;
+  /** The subject token's audience the client presented it as (its own resource). */
+  fromAudience?: string;
+  /** The audience of the token asked for. */
+  toAudience?: string;
+  scopeRequested?: string;
+  scopeGranted?: string;
+  /** The actors of the issued token, outermost (current) first: `["user-service"]`. */
+  actChain?: string[];
+  actorSub?: string;
+  actorJti?: string;
+  issuedJti?: string;
+  /** Seconds the issued token lives. */
+  expiresIn?: number;
+}
