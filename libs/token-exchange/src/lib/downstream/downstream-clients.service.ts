@@ -1,0 +1,33 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable } from '@nestjs/common';
+import { TOKEN_EXCHANGE_OPTIONS } from '../token-exchange.module-definition';
+import { TokenExchangeModuleOptions } from '../token-exchange.options';
+import { TokenExchangeService } from '../token-exchange.service';
+import { DownstreamClient } from './downstream.client';
+
+/** The configured downstream services, each with its client: `clients.get('messageService')`. */
+@Injectable()
+export class DownstreamClients {
+  private readonly clients = new Map<string, DownstreamClient>();
+
+  constructor(
+    @Inject(TOKEN_EXCHANGE_OPTIONS) options: TokenExchangeModuleOptions,
+    tokens: TokenExchangeService,
+    http: HttpService,
+  ) {
+    const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    for (const [name, downstream] of Object.entries(options.downstreams ?? {})) {
+      this.clients.set(name, new DownstreamClient(name, downstream, tokens, http, retryAfterSeconds));
+    }
+  }
+
+  /** The client of a configured downstream; throws for a name that is not configured. */
+  get(name: string): DownstreamClient {
+    const client = this.clients.get(name);
+    if (client === undefined) {
+      const known = [...this.clients.keys()].join(', ') || 'none';
+      throw new Error(`No downstream "${name}" is configured (configured: ${known})`);
+    }
+    return client;
+  }
+}

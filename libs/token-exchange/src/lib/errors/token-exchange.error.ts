@@ -1,0 +1,33 @@
+import { HttpException } from '@nestjs/common';
+
+/** The JSON body Baton's HTTP APIs answer errors with. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+}
+
+/**
+ * Base of every error the token-exchange client throws. Each one knows the HTTP answer the
+ * calling service should give its own caller: status, a stable `error` code, a human message
+ * with nothing internal in it, and the headers that go with it (`Retry-After`,
+ * `WWW-Authenticate`). It is an `HttpException`, so even an app without
+ * `TokenExchangeExceptionFilter` answers with the right status and body.
+ */
+export abstract class TokenExchangeError extends HttpException {
+  protected constructor(
+    /** Stable code sent as `error` in the response body. */
+    readonly code: string,
+    message: string,
+    status: number,
+    /** Headers for the HTTP answer. */
+    readonly headers: Readonly<Record<string, string>> = {},
+    /** What happened, for logs only (never sent to the caller). */
+    readonly detail?: string,
+  ) {
+    super({ error: code, message } satisfies ErrorBody, status);
+  }
+
+  get body(): ErrorBody {
+    return { error: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,11 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { TokenExchangeModuleOptions } from './token-exchange.options';
+
+export const {
+  ConfigurableModuleClass: ConfigurableTokenExchangeModule,
+  MODULE_OPTIONS_TOKEN: TOKEN_EXCHANGE_OPTIONS,
+  OPTIONS_TYPE: TOKEN_EXCHANGE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: TOKEN_EXCHANGE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<TokenExchangeModuleOptions>({ moduleName: 'TokenExchange' })
+  .setClassMethodName('forRoot')
+  .build();

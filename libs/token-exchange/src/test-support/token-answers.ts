@@ -1,0 +1,32 @@
+import { TokenTypeUri } from '@baton/dto';
+import { RecordedRequest, StubAnswer } from './http-stub';
+
+/** A JWT-shaped access token (unsigned: the client reads `exp`, it never verifies). */
+export function subjectToken(claims: { sub: string; exp?: number; jti?: string; scope?: string }): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'ES256', typ: 'at+jwt' })}.${encode({ aud: 'user-service', ...claims })}.c2lnbmF0dXJl`;
+}
+
+/** A successful RFC 8693 answer whose token names the request number, so tests tell them apart. */
+export function grantedAnswer(
+  request: RecordedRequest,
+  index: number,
+  overrides: Record<string, unknown> = {},
+): StubAnswer {
+  return {
+    status: 200,
+    headers: { 'Cache-Control': 'no-store' },
+    body: {
+      access_token: `exchanged-${index + 1}`,
+      issued_token_type: TokenTypeUri.accessToken,
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: request.form.get('scope') ?? 'message.read message.write',
+      ...overrides,
+    },
+  };
+}
+
+export function oauthError(status: number, error: string, description?: string): StubAnswer {
+  return { status, body: { error, ...(description ? { error_description: description } : {}) } };
+}
