@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import type { TokenExchangeAuditEntry } from '@baton/dto';
+
+/** What the grant learnt about one exchange before it was granted or refused. */
+export type TokenExchangeAuditFacts = Omit<TokenExchangeAuditEntry, 'event' | 'time' | 'result' | 'error' | 'errorDescription'>;
+
+/**
+ * Writes the one structured audit line of each exchange, granted or refused. Entries carry
+ * `jti`s, never a token; the logger context `TokenExchangeAudit` lets operators route them.
+ */
+export class TokenExchangeAudit {
+  private readonly logger = new Logger('TokenExchangeAudit');
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  granted(facts: TokenExchangeAuditFacts): TokenExchangeAuditEntry {
+    const entry: TokenExchangeAuditEntry = { event: 'token_exchange', time: this.time(), result: 'granted', ...facts };
+    this.logger.log(entry);
+    return entry;
+  }
+
+  refused(facts: TokenExchangeAuditFacts, error: string, errorDescription?: string): TokenExchangeAuditEntry {
+    const entry: TokenExchangeAuditEntry = {
+      event: 'token_exchange',
+      time: this.time(),
+      result: 'refused',
+      error,
+      ...(errorDescription === undefined ? {} : { errorDescription }),
+      ...facts,
+    };
+    this.logger.warn(entry);
+    return entry;
+  }
+
+  private time(): string {
+    return this.clock().toISOString();
+  }
+}
