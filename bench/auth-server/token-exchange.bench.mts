@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { formatSpread, spread } from '../lib/stats.mts';
+import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
+import { startBuiltApp } from '../lib/server.mts';
+import type { Settings } from '../lib/settings.mts';
+
+/**
+ * The auth server's benchmark (issue 3): on one running auth server, in one run, alternating
+ * rounds of the token-exchange grant, the client_credentials grant and the discovery document.
+ * Every policy check and the audit line are on (LOG_LEVEL=info, written to a log file).
+ */
+export const name = 'auth-server';
+
+const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+const CLIENT = { id: 'user-service', secret: 'secret' };
+
+interface Scenario {
+  label: string;
+  request: (subjectToken: string) => LoadRequest;
+}
+
+
+export async function run(settings: Settings): Promise<void> {
+  const server = await startBuiltApp({
+    app: 'auth-server',
+    healthPath: '/health',
+    env: (port, dataDir) => ({
+      AUTH_SERVER_PORT: String(port),
+      AUTH_SERVER_ISSUER: `http://127.0.0.1:${port}`,
+      AUTH_SERVER_DATA_DIR: dataDir,
+      AUTH_SERVER_DATABASE: ':memory:',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+    }),
+  });
+  const tokenUrl = `${server.url}/oauth2/token`;
+  const basic = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
+  const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
+
+  const scenarios: Scenario[] = [
+    {
+      label: 'token exchange',
+      request: (subjectToken) => ({
+        url: tokenUrl,
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({
+          grant_type: GRANT,
+          subject_token: subjectToken,
+          subject_token_type: ACCESS_TOKEN,
+          audience: 'message-service',
+        }).toString(),
+      }),
+    },
+    {
+      label: 'client_credentials',
+      request: () => ({ url: tokenUrl, method: 'POST', headers: form, body: 'grant_type=client_credentials' }),
+    },
+    { label: 'discovery GET', request: () => ({ url: `${server.url}/.well-known/openid-configuration` }) },
+  ];
+
+  const results = new Map<string, LoadResult[]>(scenarios.map((scenario) => [scenario.label, []]));
+  const ratios: number[] = [];
+  let exchangeRequests = 0;
+  try {
+    const cores = `server ${server.pinned}; load generator: autocannon, ${settings.connections} connections, loopback`;
+    log(`auth-server benchmark: ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`);
+    for (const scenario of scenarios) {
+      const warm = await load(scenario.request(await subjectToken(tokenUrl, basic)), {
+        connections: settings.connections,
+        durationSeconds: settings.warmupSeconds,
+      });
+      assertAllSucceeded(scenario.label, warm);
+      if (scenario.label === 'token exchange') exchangeRequests += warm.total;
+    }
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      // A fresh subject token per round: it must outlive the round (the demo's tokens live 300 s).
+      const subject = await subjectToken(tokenUrl, basic);
+      const perRound = new Map<string, LoadResult>();
+      for (const scenario of rotate(scenarios, round - 1)) {
+        const result = await load(scenario.request(subject), {
+          connections: settings.connections,
+          durationSeconds: settings.durationSeconds,
+        });
+        assertAllSucceeded(scenario.label, result);
+        if (scenario.label === 'token exchange') exchangeRequests += result.total;
+        results.get(scenario.label)?.push(result);
+        perRound.set(scenario.label, result);
+        log(
+          `  round ${round} ${scenario.label.padEnd(18)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
+            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms`,
+        );
+      }
+      const exchange = perRound.get('token exchange');
+      const credentials = perRound.get('client_credentials');
+      if (exchange !== undefined && credentials !== undefined) {
+        ratios.push(exchange.requestsPerSecond / credentials.requestsPerSecond);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+
+  const auditLines = countAuditLines(server.logFile);
+  log('');
+  log('| scenario | req/s min / median / max | p50 ms min / median / max | p99 ms min / median / max |');
+  log('| --- | --- | --- | --- |');
+  for (const [label, rounds] of results) {
+    log(
+      `| ${label} | ${formatSpread(spread(rounds.map((r) => r.requestsPerSecond)))} | ` +
+        `${formatSpread(spread(rounds.map((r) => r.p50Ms)))} | ${formatSpread(spread(rounds.map((r) => r.p99Ms)))} |`,
+    );
+  }
+  log('');
+  log(`ratio exchange / client_credentials per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
+  log(`ratio min / median / max: ${formatSpread(spread(ratios), 2)} (target >= 0.80)`);
+  log(`audit lines written: ${auditLines.granted} granted, ${auditLines.refused} refused, for ${exchangeRequests} exchanges sent`);
+  if (auditLines.granted !== exchangeRequests) {
+    throw new Error('every exchange must write exactly one audit line');
+  }
+}
+
+async function subjectToken(tokenUrl: string, basic: string): Promise<string> {
+  const response = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!response.ok || body.access_token === undefined) {
+    throw new Error(`no subject token: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
+}
+
+function assertAllSucceeded(label: string, result: LoadResult): void {
+  if (result.non2xx > 0 || result.errors > 0 || result.total === 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx answers and ${result.errors} errors out of ${result.total}`);
+  }
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function countAuditLines(logFile: string): { granted: number; refused: number } {
+  let granted = 0;
+  let refused = 0;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"token_exchange"')) continue;
+    if (line.includes('"granted"')) granted += 1;
+    else if (line.includes('"refused"')) refused += 1;
+  }
+  return { granted, refused };
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

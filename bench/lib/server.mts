@@ -1,0 +1,88 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const workspaceRoot = new URL('../..', import.meta.url).pathname;
+
+export interface BenchServer {
+  url: string;
+  logFile: string;
+  pinned: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tasksetAvailable(): boolean {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
+/**
+ * Starts a built app (`dist/apps/<app>/main.js`) on a free loopback port, pinned to CPU 0 with
+ * `taskset` when the machine has it, its output written to a log file (the audit lines stay on).
+ */
+export async function startBuiltApp(options: {
+  app: string;
+  env: (port: number, dataDir: string) => Record<string, string>;
+  healthPath: string;
+}): Promise<BenchServer> {
+  const main = join(workspaceRoot, 'dist', 'apps', options.app, 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx build ${options.app}`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-${options.app}-`));
+  const logFile = join(dataDir, 'server.log');
+  const log = createWriteStream(logFile);
+  const pin = tasksetAvailable();
+  const [command, args] = pin
+    ? ['taskset', ['-c', '0', process.execPath, main]]
+    : [process.execPath, [main]];
+  const child: ChildProcess = spawn(command, args, {
+    cwd: workspaceRoot,
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...options.env(port, dataDir) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${options.app} exited with ${child.exitCode}; see ${logFile}`);
+    try {
+      if ((await fetch(`${url}${options.healthPath}`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.app} did not become healthy; see ${logFile}`);
+    }
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+
+  return {
+    url,
+    logFile,
+    pinned: pin ? 'taskset -c 0' : 'not pinned (no taskset)',
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => log.end(resolve));
+    },
+  };
+}
