@@ -1,5 +1,5 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 
 /** A request the stub received, kept so tests can count and inspect what reached "the server". */
 export interface RecordedRequest {
@@ -23,7 +23,8 @@ export type StubHandler = (request: RecordedRequest, index: number) => StubAnswe
  */
 export class HttpStub {
   readonly requests: RecordedRequest[] = [];
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -51,6 +52,7 @@ export class HttpStub {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -72,7 +74,15 @@ export class HttpStub {
       request.socket.destroy();
       return;
     }
-    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (answer.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          resolve();
+        }, answer.delayMs);
+        this.timers.add(timer);
+      });
+    }
     if (response.destroyed) return;
     const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
     response.writeHead(answer.status, {

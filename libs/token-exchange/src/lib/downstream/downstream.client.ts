@@ -22,6 +22,8 @@ export class DownstreamClient {
   private readonly logger: Logger;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  /** How callers see the downstream named in error messages: its audience, else its name. */
+  private readonly label: string;
 
   constructor(
     readonly name: string,
@@ -39,6 +41,7 @@ export class DownstreamClient {
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.label = options.audience ?? name;
   }
 
   async request<T = unknown>(request: DownstreamRequest): Promise<DownstreamResponse<T>> {
@@ -58,17 +61,17 @@ export class DownstreamClient {
       this.logger.warn(`${this.name} refused exchanged token ${fingerprint(first.accessToken)}; exchanging again`);
       const second = await this.tokens.exchange(exchange);
       response = await this.send(request, second);
-      if (response.status === 401) throw new DownstreamFailedError(this.name, 'token_refused');
+      if (response.status === 401) throw new DownstreamFailedError(this.label, 'token_refused');
     }
-    if (response.status >= 500) throw new DownstreamFailedError(this.name, `http_${response.status}`);
+    if (response.status >= 500) throw new DownstreamFailedError(this.label, `http_${response.status}`);
     if (response.status < 200 || response.status >= 300) {
       if (response.status >= 300 && response.status < 400) {
-        throw new DownstreamFailedError(this.name, `http_${response.status}`);
+        throw new DownstreamFailedError(this.label, `http_${response.status}`);
       }
       return { status: response.status, data: parseJson(response.data) as T, headers: flatten(response) };
     }
     const data = response.data === '' ? undefined : parseJson(response.data);
-    if (response.data !== '' && data === undefined) throw new DownstreamFailedError(this.name, 'invalid_body');
+    if (response.data !== '' && data === undefined) throw new DownstreamFailedError(this.label, 'invalid_body');
     return { status: response.status, data: data as T, headers: flatten(response) };
   }
 
@@ -96,13 +99,13 @@ export class DownstreamClient {
       );
     } catch (error) {
       if (isAxiosError(error) && error.code === 'ERR_CANCELED') {
-        throw new DownstreamUnavailableError(this.name, 'timeout', this.retryAfterSeconds);
+        throw new DownstreamUnavailableError(this.label, 'timeout', this.retryAfterSeconds);
       }
       if (isAxiosError(error) && error.code === 'ERR_BAD_RESPONSE') {
-        throw new DownstreamFailedError(this.name, 'invalid_body');
+        throw new DownstreamFailedError(this.label, 'invalid_body');
       }
       const code = isAxiosError(error) ? (error.code ?? 'unknown') : 'unknown';
-      throw new DownstreamUnavailableError(this.name, `network_error:${code}`, this.retryAfterSeconds);
+      throw new DownstreamUnavailableError(this.label, `network_error:${code}`, this.retryAfterSeconds);
     }
   }
 }
