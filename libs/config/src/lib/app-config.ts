@@ -9,7 +9,7 @@ export interface AppConfig<S extends ConfigSchema> {
   readonly namespace: string;
   readonly schema: S;
   /** Injection token of the validated values. */
-  readonly KEY: string;
+  readonly KEY: string | symbol;
   /** Loads and validates from the environment (throws ConfigValidationError). */
   load(): ConfigValues<S>;
 }
@@ -21,7 +21,7 @@ export function defineAppConfig<S extends ConfigSchema>(namespace: string, schem
 }
 
 /** Global @nestjs/config module that provides the app's validated configuration under its KEY. */
-export function appConfigModule<S extends ConfigSchema>(config: AppConfig<S>): DynamicModule {
+export function appConfigModule<S extends ConfigSchema>(config: AppConfig<S>): Promise<DynamicModule> {
   return ConfigModule.forRoot({
     isGlobal: true,
     ignoreEnvFile: true,
