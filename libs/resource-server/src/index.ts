@@ -1,1 +1,23 @@
-export {};
+export * from './lib/resource-server.module';
+export {
+  RESOLVED_RESOURCE_SERVER_OPTIONS,
+  RESOURCE_SERVER_MODULE_OPTIONS,
+  RESOURCE_SERVER_OPTIONS_TYPE,
+  RESOURCE_SERVER_ASYNC_OPTIONS_TYPE,
+} from './lib/resource-server.module-definition';
+export * from './lib/resource-server-options';
+export * from './lib/resource-server.config';
+export * from './lib/principal';
+export * from './lib/decorators/public.decorator';
+export * from './lib/decorators/scopes.decorator';
+export * from './lib/decorators/current-principal.decorator';
+export * from './lib/errors/bearer-problems';
+export * from './lib/errors/resource-server.error';
+export * from './lib/jwks/jwks-key-store';
+export * from './lib/strategy/baton-jwt.strategy';
+export * from './lib/guards/access-token.guard';
+export * from './lib/guards/scopes.guard';
+export * from './lib/http/api-exception.filter';
+export * from './lib/http/api-validation.pipe';
+export * from './lib/http/health.controller';
+export * from './lib/http/health.module';

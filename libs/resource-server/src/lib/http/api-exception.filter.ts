@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ServerResponse } from 'node:http';
+
+interface ErrorBody {
+  error: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+const STABLE_CODE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * The app's one exception filter: every error is answered as JSON `{ error, message }`.
+ * HttpExceptions keep their status (and their body when it already has a stable `error` code,
+ * e.g. the resource-server and validation errors); anything else is a 500 carrying an error id,
+ * logged once with that id. No stack trace or internal message reaches the client.
+ *
+ * Register it with `{ provide: APP_FILTER, useClass: ApiExceptionFilter }`.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ApiExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<ServerResponse>();
+    const [status, body] = exception instanceof HttpException ? this.fromHttpException(exception) : this.unexpected(exception);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.statusCode = status;
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.end(JSON.stringify(body));
+  }
+
+  private fromHttpException(exception: HttpException): [number, ErrorBody] {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    if (isErrorBody(body)) return [status, body];
+    return [status, { error: codeOf(status), message: messageOf(body, status) }];
+  }
+
+  private unexpected(exception: unknown): [number, ErrorBody] {
+    const errorId = randomUUID();
+    const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    this.logger.error(`Unexpected error ${errorId}: ${detail}`);
+    return [
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      { error: 'internal_error', message: `An unexpected error occurred (error id ${errorId})`, errorId },
+    ];
+  }
+}
+
+function isErrorBody(body: unknown): body is ErrorBody {
+  if (typeof body !== 'object' || body === null) return false;
+  const { error, message } = body as Record<string, unknown>;
+  return typeof error === 'string' && STABLE_CODE.test(error) && typeof message === 'string';
+}
+
+/** `HttpStatus.NOT_FOUND` → `not_found`. */
+function codeOf(status: number): string {
+  if (status === HttpStatus.INTERNAL_SERVER_ERROR) return 'internal_error';
+  const name = HttpStatus[status] as string | undefined;
+  return name ? name.toLowerCase() : `http_${status}`;
+}
+
+function messageOf(body: unknown, status: number): string {
+  const message = typeof body === 'string' ? body : (body as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.map(String).join('; ');
+  return HttpStatus[status]?.toLowerCase().replace(/_/g, ' ') ?? 'error';
+}

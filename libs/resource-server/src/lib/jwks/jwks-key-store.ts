@@ -1,0 +1,209 @@
+import { Logger } from '@nestjs/common';
+import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
+import { ResourceServerError } from '../errors/resource-server.error';
+import { ResolvedResourceServerOptions } from '../resource-server-options';
+
+interface VerificationKey {
+  readonly kid: string | undefined;
+  readonly alg: string | undefined;
+  readonly key: KeyObject;
+}
+
+const EC_CURVES: Readonly<Record<string, string>> = {
+  ES256: 'prime256v1',
+  ES384: 'secp384r1',
+  ES512: 'secp521r1',
+};
+
+// While no key was ever fetched, retry sooner than the unknown-kid limit so a service started
+// before its auth server recovers within a second, yet a flood still makes one fetch a second.
+const COLD_RETRY_INTERVAL_MS = 1_000;
+
+/**
+ * The issuer's public keys, fetched from its JWKS (located through discovery unless configured)
+ * and kept in memory. A token whose `kid` is unknown triggers a refetch (key rotation), but at most
+ * one per `jwksRefetchMinIntervalMs`, and concurrent refetches share one request, so a flood of
+ * random `kid`s cannot flood the auth server.
+ */
+export class JwksKeyStore {
+  private readonly logger = new Logger(JwksKeyStore.name);
+  private keys: readonly VerificationKey[] | undefined;
+  private keysFetchedAt = 0;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<void> | undefined;
+  private jwksUri: string | undefined;
+  private fetches = 0;
+
+  constructor(
+    private readonly options: ResolvedResourceServerOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.jwksUri = options.jwksUri;
+  }
+
+  /** Number of JWKS (and discovery) requests made so far, successful or not. */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** True once a JWKS has been fetched successfully. */
+  get ready(): boolean {
+    return this.keys !== undefined;
+  }
+
+  /**
+   * The key that verifies a token with this header, or a ResourceServerError: `invalid_token`
+   * (unknown key) or `temporarily_unavailable` (the JWKS cannot be fetched).
+   */
+  async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
+    const cached = this.keys === undefined ? undefined : this.select(kid, alg);
+    const stale = this.now() - this.keysFetchedAt >= this.options.jwksCacheMaxAgeMs;
+    if (cached && !stale) return cached;
+
+    if (!this.inflight && !this.mayFetch()) {
+      if (cached) return cached; // stale, but a refresh was tried a moment ago
+      if (this.keys !== undefined) throw ResourceServerError.invalidToken('unknownKey');
+      throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
+    }
+
+    try {
+      await this.refresh();
+    } catch {
+      // The issuer is unreachable: keep trusting the keys we have, but a key we do not have
+      // may well be a new one, so that is "try again", not "bad token".
+      if (cached) return cached;
+      throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
+    }
+    const key = this.select(kid, alg);
+    if (!key) throw ResourceServerError.invalidToken('unknownKey');
+    return key;
+  }
+
+  private mayFetch(): boolean {
+    return this.now() - this.lastAttemptAt >= this.minimumInterval();
+  }
+
+  private minimumInterval(): number {
+    return this.keys === undefined
+      ? Math.min(COLD_RETRY_INTERVAL_MS, this.options.jwksRefetchMinIntervalMs)
+      : this.options.jwksRefetchMinIntervalMs;
+  }
+
+  private retryAfterSeconds(): number {
+    const remaining = this.lastAttemptAt + this.minimumInterval() - this.now();
+    return Math.max(1, Math.ceil(remaining / 1000));
+  }
+
+  private refresh(): Promise<void> {
+    if (!this.inflight) {
+      this.lastAttemptAt = this.now();
+      this.inflight = this.load().finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const jwksUri = this.jwksUri ?? (await this.discoverJwksUri());
+      this.jwksUri = jwksUri;
+      const document = await this.fetchJson(jwksUri);
+      const keys = parseJwks(document);
+      if (keys.length === 0) throw new Error(`${jwksUri} holds no usable signature keys`);
+      this.keys = keys;
+      this.keysFetchedAt = this.now();
+      this.logger.log(`Fetched ${keys.length} signing key(s) from ${jwksUri}`);
+    } catch (error) {
+      this.logger.warn(`Cannot fetch the issuer's signing keys: ${describeFailure(error)}`);
+      throw error;
+    }
+  }
+
+  /** RFC 8414 metadata first, then OpenID Connect discovery; the document must name our issuer. */
+  private async discoverJwksUri(): Promise<string> {
+    const issuer = new URL(this.options.issuer);
+    const path = issuer.pathname === '/' ? '' : issuer.pathname;
+    const candidates = [
+      `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
+      `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    ];
+    let lastError: unknown;
+    for (const url of candidates) {
+      try {
+        const metadata = await this.fetchJson(url);
+        if (!isRecord(metadata) || metadata['issuer'] !== this.options.issuer) {
+          throw new Error(`${url} does not describe the issuer ${this.options.issuer}`);
+        }
+        const jwksUri = metadata['jwks_uri'];
+        if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri)) {
+          throw new Error(`${url} has no http(s) jwks_uri`);
+        }
+        return jwksUri;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private async fetchJson(url: string): Promise<unknown> {
+    this.fetches += 1;
+    const response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(this.options.jwksTimeoutMs),
+    });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  }
+
+  private select(kid: string | undefined, alg: string): KeyObject | undefined {
+    const candidates = (this.keys ?? []).filter(
+      (key) => (kid === undefined || key.kid === kid) && (key.alg === undefined || key.alg === alg) && fits(key.key, alg),
+    );
+    // Without a `kid` the key must be unambiguous; guessing among several is not verification.
+    if (kid === undefined && candidates.length !== 1) return undefined;
+    return candidates[0]?.key;
+  }
+}
+
+function parseJwks(document: unknown): VerificationKey[] {
+  if (!isRecord(document) || !Array.isArray(document['keys'])) throw new Error('the JWKS has no "keys" array');
+  const keys: VerificationKey[] = [];
+  for (const jwk of document['keys'] as unknown[]) {
+    if (!isRecord(jwk)) continue;
+    if (jwk['use'] !== undefined && jwk['use'] !== 'sig') continue;
+    if (!['EC', 'RSA'].includes(String(jwk['kty']))) continue;
+    // A published private part is a misconfiguration; refuse the key rather than derive from it.
+    if (jwk['d'] !== undefined) continue;
+    try {
+      keys.push({
+        kid: typeof jwk['kid'] === 'string' ? jwk['kid'] : undefined,
+        alg: typeof jwk['alg'] === 'string' ? jwk['alg'] : undefined,
+        key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+      });
+    } catch {
+      // An unreadable key is skipped; the others still verify.
+    }
+  }
+  return keys;
+}
+
+function fits(key: KeyObject, alg: string): boolean {
+  const type = key.asymmetricKeyType;
+  if (alg.startsWith('RS')) return type === 'rsa';
+  if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
+  if (alg.startsWith('ES')) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === EC_CURVES[alg];
+  return false;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${error.message} (${detail})` : error.message;
+}

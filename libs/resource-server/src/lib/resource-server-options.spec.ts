@@ -1,0 +1,65 @@
+import { loadConfig } from '@baton/config';
+import { resourceServerConfig } from './resource-server.config';
+import { ResourceServerConfigurationError, resolveResourceServerOptions } from './resource-server-options';
+
+describe('resolveResourceServerOptions', () => {
+  const base = { issuer: 'http://localhost:9001', audience: 'message-service' };
+
+  it('applies the defaults', () => {
+    expect(resolveResourceServerOptions(base)).toEqual({
+      issuer: 'http://localhost:9001',
+      audience: 'message-service',
+      jwksUri: undefined,
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 5,
+      realm: 'message-service',
+      jwksRefetchMinIntervalMs: 15_000,
+      jwksCacheMaxAgeMs: 600_000,
+      jwksTimeoutMs: 5_000,
+    });
+  });
+
+  it.each([['none'], ['HS256'], ['HS512'], ['EdDSA'], ['es256']])('refuses the algorithm %s', (algorithm) => {
+    expect(() => resolveResourceServerOptions({ ...base, algorithms: [algorithm as 'ES256'] })).toThrow(
+      ResourceServerConfigurationError,
+    );
+  });
+
+  it('refuses what would make every token fail or the header unsafe', () => {
+    expect(() => resolveResourceServerOptions({ ...base, algorithms: [] })).toThrow('at least one');
+    expect(() => resolveResourceServerOptions({ ...base, issuer: 'localhost:9001' })).toThrow('issuer must be');
+    expect(() => resolveResourceServerOptions({ ...base, jwksUri: 'file:///etc/passwd' })).toThrow('jwksUri must be');
+    expect(() => resolveResourceServerOptions({ ...base, audience: ' ' })).toThrow('audience');
+    expect(() => resolveResourceServerOptions({ ...base, realm: 'a"b' })).toThrow('realm');
+    expect(() => resolveResourceServerOptions({ ...base, clockToleranceSeconds: -1 })).toThrow('clockToleranceSeconds');
+  });
+
+  it('keeps the issuer exactly as configured', () => {
+    expect(resolveResourceServerOptions({ ...base, issuer: 'https://id.example/tenant/' }).issuer).toBe(
+      'https://id.example/tenant/',
+    );
+  });
+});
+
+describe('resourceServerConfig (environment)', () => {
+  it('has defaults that match the local demo', () => {
+    expect(loadConfig(resourceServerConfig, {})).toEqual({
+      authIssuer: 'http://localhost:9001',
+      authJwksUri: '',
+      authAlgorithms: ['ES256'],
+      authClockToleranceSeconds: 5,
+    });
+  });
+
+  it('reads the docker values and refuses unsafe algorithms in one line', () => {
+    const config = loadConfig(resourceServerConfig, {
+      AUTH_JWKS_URI: 'http://auth-server:9001/oauth2/jwks',
+      AUTH_ALGORITHMS: 'ES256,RS256',
+    });
+    expect(config.authJwksUri).toBe('http://auth-server:9001/oauth2/jwks');
+    expect(config.authAlgorithms).toEqual(['ES256', 'RS256']);
+    expect(() => loadConfig(resourceServerConfig, { AUTH_ALGORITHMS: 'ES256 HS256' })).toThrow(
+      'AUTH_ALGORITHMS must list algorithms from ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512, got "ES256 HS256"',
+    );
+  });
+});

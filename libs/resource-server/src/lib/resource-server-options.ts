@@ -1,0 +1,130 @@
+/**
+ * Signature algorithms a resource server may accept. Asymmetric only: `none` and the HMAC family
+ * are never allowed (a public key must not double as an HMAC secret). EdDSA is left out because
+ * passport-jwt verifies through jsonwebtoken 9, which does not implement it.
+ */
+export const SUPPORTED_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+] as const;
+
+export type AccessTokenAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+/** What an app passes to `ResourceServerModule.forRoot(...)` / `forRootAsync(...)`. */
+export interface ResourceServerModuleOptions {
+  /** The exact `iss` of accepted tokens, e.g. `http://localhost:9001`. */
+  issuer: string;
+  /** This service's audience; a token's `aud` must contain it, e.g. `message-service`. */
+  audience: string;
+  /** JWKS location. Default: `jwks_uri` from the issuer's discovery document. */
+  jwksUri?: string;
+  /** Accepted `alg` values. Default `['ES256']`. */
+  algorithms?: readonly AccessTokenAlgorithm[];
+  /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
+  clockToleranceSeconds?: number;
+  /** `realm` of the `WWW-Authenticate` challenge. Default: the audience. */
+  realm?: string;
+  /** A token with an unknown `kid` makes at most one JWKS fetch per this interval. Default 15 000. */
+  jwksRefetchMinIntervalMs?: number;
+  /** Known keys are refetched after this age, so removed keys stop being trusted. Default 600 000. */
+  jwksCacheMaxAgeMs?: number;
+  /** Timeout of discovery and JWKS requests. Default 5 000. */
+  jwksTimeoutMs?: number;
+}
+
+/** The options with defaults applied and checked; what the module's providers use. */
+export interface ResolvedResourceServerOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUri: string | undefined;
+  readonly algorithms: readonly AccessTokenAlgorithm[];
+  readonly clockToleranceSeconds: number;
+  readonly realm: string;
+  readonly jwksRefetchMinIntervalMs: number;
+  readonly jwksCacheMaxAgeMs: number;
+  readonly jwksTimeoutMs: number;
+}
+
+/** Thrown at start-up when the module is configured with something it cannot use safely. */
+export class ResourceServerConfigurationError extends Error {
+  readonly code = 'RESOURCE_SERVER_CONFIGURATION_INVALID';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceServerConfigurationError';
+  }
+}
+
+// RFC 7235 quoted-string content that needs no escaping: printable ASCII without `"` and `\`.
+const HEADER_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export function isSupportedAlgorithm(value: string): value is AccessTokenAlgorithm {
+  return (SUPPORTED_ALGORITHMS as readonly string[]).includes(value);
+}
+
+export function resolveResourceServerOptions(options: ResourceServerModuleOptions): ResolvedResourceServerOptions {
+  const issuer = requireHttpUrl('issuer', options.issuer);
+  const jwksUri = options.jwksUri ? requireHttpUrl('jwksUri', options.jwksUri) : undefined;
+  if (typeof options.audience !== 'string' || options.audience.trim() === '') {
+    throw new ResourceServerConfigurationError('audience must be a non-empty string');
+  }
+  const algorithms = options.algorithms ?? ['ES256'];
+  if (algorithms.length === 0) {
+    throw new ResourceServerConfigurationError('algorithms must list at least one algorithm');
+  }
+  for (const algorithm of algorithms) {
+    if (!isSupportedAlgorithm(algorithm)) {
+      throw new ResourceServerConfigurationError(
+        `algorithm ${JSON.stringify(algorithm)} is not allowed; use one of ${SUPPORTED_ALGORITHMS.join(', ')}`,
+      );
+    }
+  }
+  const realm = options.realm ?? options.audience;
+  if (!HEADER_SAFE.test(realm)) {
+    throw new ResourceServerConfigurationError('realm must be printable ASCII without quotes or backslashes');
+  }
+  return {
+    issuer,
+    audience: options.audience,
+    jwksUri,
+    algorithms: [...algorithms],
+    clockToleranceSeconds: nonNegativeInteger('clockToleranceSeconds', options.clockToleranceSeconds, 5),
+    realm,
+    jwksRefetchMinIntervalMs: nonNegativeInteger('jwksRefetchMinIntervalMs', options.jwksRefetchMinIntervalMs, 15_000),
+    jwksCacheMaxAgeMs: nonNegativeInteger('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
+    jwksTimeoutMs: nonNegativeInteger('jwksTimeoutMs', options.jwksTimeoutMs, 5_000),
+  };
+}
+
+function requireHttpUrl(name: string, value: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(value ?? '');
+  } catch {
+    throw new ResourceServerConfigurationError(`${name} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ResourceServerConfigurationError(`${name} must be an absolute http(s) URL`);
+  }
+  // Kept exactly as given: `iss` is compared character for character.
+  return value as string;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ResourceServerConfigurationError(`${name} must be a whole number of 0 or more`);
+  }
+  return value;
+}
+
+export function isHeaderSafe(value: string): boolean {
+  return HEADER_SAFE.test(value);
+}

@@ -1,0 +1,38 @@
+import { ConfigEntry, ConfigProblem, integerEntry, urlEntry } from '@baton/config';
+import { AccessTokenAlgorithm, isSupportedAlgorithm, SUPPORTED_ALGORITHMS } from './resource-server-options';
+
+const algorithms: ConfigEntry<AccessTokenAlgorithm[]> = {
+  env: 'AUTH_ALGORITHMS',
+  description: 'Accepted access token signature algorithms (comma or space separated)',
+  secret: false,
+  defaultValue: ['ES256'],
+  parse: (raw) => {
+    const values = raw.split(/[\s,]+/).filter(Boolean);
+    if (values.length === 0 || !values.every(isSupportedAlgorithm)) {
+      throw new ConfigProblem(`must list algorithms from ${SUPPORTED_ALGORITHMS.join(', ')}`);
+    }
+    return values as AccessTokenAlgorithm[];
+  },
+};
+
+/**
+ * Configuration entries every resource server shares; spread them into the app's schema:
+ * `defineAppConfig('messageService', { ...commonConfig, ...resourceServerConfig, ... })`.
+ */
+export const resourceServerConfig = {
+  authIssuer: urlEntry('AUTH_ISSUER', {
+    description: 'Exact `iss` of accepted access tokens (the auth server issuer)',
+    default: 'http://localhost:9001',
+  }),
+  authJwksUri: urlEntry('AUTH_JWKS_URI', {
+    description: "The auth server's JWKS URL; empty: found through the issuer's discovery document",
+    default: '',
+  }),
+  authAlgorithms: algorithms,
+  authClockToleranceSeconds: integerEntry('AUTH_CLOCK_TOLERANCE_SECONDS', {
+    description: 'Leeway for token exp and nbf, in seconds',
+    default: 5,
+    min: 0,
+    max: 300,
+  }),
+};
