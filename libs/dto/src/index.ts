@@ -4,3 +4,8 @@ export * from './lib/token-exchange/token-exchange-response';
 export * from './lib/token-exchange/act-claim';
 export * from './lib/token-exchange/token-exchange-audit-entry';
 export * from './lib/users/user-identity';
+export * from './lib/messages/messages.constants';
+export * from './lib/messages/create-message.request';
+export * from './lib/messages/list-messages.query';
+export * from './lib/messages/message.response';
+export * from './lib/messages/message-list.response';
