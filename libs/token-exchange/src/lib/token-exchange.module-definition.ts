@@ -8,4 +8,6 @@ export const {
   ASYNC_OPTIONS_TYPE: TOKEN_EXCHANGE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TokenExchangeModuleOptions>({ moduleName: 'TokenExchange' })
   .setClassMethodName('forRoot')
+  // Configured once by the app, used by its feature modules: global unless `isGlobal: false`.
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
