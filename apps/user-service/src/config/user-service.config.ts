@@ -1,0 +1,87 @@
+import {
+  AppConfig,
+  booleanEntry,
+  commonConfig,
+  ConfigValidationError,
+  ConfigValues,
+  defineAppConfig,
+  integerEntry,
+  portEntry,
+  stringEntry,
+  urlEntry,
+} from '@baton/config';
+import { resourceServerConfig } from '@baton/resource-server';
+
+/** The audience of tokens issued for this service (`aud`), as registered at the auth server. */
+export const USER_SERVICE_AUDIENCE = 'user-service';
+
+/** The demo client secret, refused when NODE_ENV is production. */
+const DEMO_CLIENT_SECRET = 'secret';
+
+const schema = {
+  ...commonConfig,
+  ...resourceServerConfig,
+  port: portEntry('USER_SERVICE_PORT', { description: 'HTTP port of user-service', default: 8080 }),
+  authTokenEndpoint: urlEntry('AUTH_TOKEN_ENDPOINT', {
+    description: "The auth server's token endpoint; empty: found through the issuer's discovery document",
+    default: '',
+  }),
+  tokenExchangeClientId: stringEntry('TOKEN_EXCHANGE_CLIENT_ID', {
+    description: 'Client id of user-service at the auth server (client_secret_basic)',
+    default: 'user-service',
+  }),
+  tokenExchangeClientSecret: stringEntry('TOKEN_EXCHANGE_CLIENT_SECRET', {
+    description: 'Client secret of user-service at the auth server (the demo secret is refused in production)',
+    default: DEMO_CLIENT_SECRET,
+    secret: true,
+  }),
+  tokenExchangeTimeoutMs: integerEntry('TOKEN_EXCHANGE_TIMEOUT_MS', {
+    description: 'Time allowed for one token exchange (its one retry included), in milliseconds',
+    default: 5_000,
+    min: 50,
+    max: 60_000,
+  }),
+  tokenExchangeCacheSize: integerEntry('TOKEN_EXCHANGE_CACHE_SIZE', {
+    description: 'Most exchanged tokens kept in memory (least recently used dropped first)',
+    default: 1_000,
+    min: 1,
+    max: 1_000_000,
+  }),
+  tokenExchangeCacheEnabled: booleanEntry('TOKEN_EXCHANGE_CACHE_ENABLED', {
+    description: 'Reuse exchanged tokens until shortly before they expire (false: exchange on every call)',
+    default: true,
+  }),
+  messageServiceUrl: urlEntry('MESSAGE_SERVICE_URL', {
+    description: 'Base URL of message-service',
+    default: 'http://localhost:8081',
+  }),
+  messageServiceAudience: stringEntry('MESSAGE_SERVICE_AUDIENCE', {
+    description: 'Audience to exchange tokens for when calling message-service',
+    default: 'message-service',
+  }),
+  downstreamTimeoutMs: integerEntry('DOWNSTREAM_TIMEOUT_MS', {
+    description: 'Time allowed for one call to message-service, in milliseconds',
+    default: 5_000,
+    min: 50,
+    max: 60_000,
+  }),
+};
+
+export type UserServiceConfig = ConfigValues<typeof schema>;
+
+const base = defineAppConfig('userService', schema);
+
+/** user-service configuration: the schema above, plus the rule that production needs a real secret. */
+export const userServiceConfig: AppConfig<typeof schema> = {
+  ...base,
+  load: () => {
+    const values = base.load();
+    if (values.nodeEnv === 'production' && values.tokenExchangeClientSecret === DEMO_CLIENT_SECRET) {
+      throw new ConfigValidationError(
+        'TOKEN_EXCHANGE_CLIENT_SECRET',
+        'TOKEN_EXCHANGE_CLIENT_SECRET must be set in production (the demo secret is refused)',
+      );
+    }
+    return values;
+  },
+};
