@@ -1,0 +1,63 @@
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Provider } from 'oidc-provider';
+import { DISCOVERY_PATHS, InjectOidcProvider, OIDC_ROUTES } from './oidc.constants';
+import { ResourceServersService } from './resource-servers.service';
+
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+type ExpressRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * Hands `/oauth2/*` and the discovery documents to oidc-provider (a Koa app) and everything else
+ * to Nest. oidc-provider reads its own request bodies, which is why Nest's body parser is off.
+ */
+@Injectable()
+export class OidcHttpMiddleware implements NestMiddleware {
+  private readonly handle: RequestListener;
+
+  constructor(
+    @InjectOidcProvider() provider: Provider,
+    private readonly resourceServers: ResourceServersService,
+  ) {
+    this.handle = provider.callback() as unknown as RequestListener;
+  }
+
+  use(request: ExpressRequest, response: ServerResponse, next: () => void): void {
+    const url = request.originalUrl ?? request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    if (!path.startsWith('/oauth2/') && !(DISCOVERY_PATHS as readonly string[]).includes(path)) {
+      next();
+      return;
+    }
+    // The provider's routes are absolute: undo any mount-path stripping by the router.
+    request.url = url;
+    if (path === OIDC_ROUTES.authorization && queryStart !== -1) {
+      request.url = path + this.resourceAudiencesToUris(url.slice(queryStart));
+    }
+    this.handle(request, response);
+  }
+
+  /**
+   * RFC 8707 wants `resource` to be an absolute URI; Baton also accepts a resource server's
+   * audience there (`resource=user-service`), which is translated to its URI before oidc-provider
+   * validates the request. Unknown values are left for oidc-provider to refuse.
+   */
+  private resourceAudiencesToUris(search: string): string {
+    const params = new URLSearchParams(search);
+    const resources = params.getAll('resource');
+    if (resources.length === 0) return search;
+    let changed = false;
+    const translated = resources.map((resource) => {
+      if (URL.canParse(resource)) return resource;
+      const server = this.resourceServers.resolve(resource);
+      if (server === undefined) return resource;
+      changed = true;
+      return server.resource;
+    });
+    if (!changed) return search;
+    params.delete('resource');
+    translated.forEach((resource) => params.append('resource', resource));
+    return `?${params.toString()}`;
+  }
+}

@@ -1,0 +1,202 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Provider } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { InjectAppConfig } from '@baton/config';
+import { AccountsService } from '../accounts/accounts.service';
+import { authServerConfig, AuthServerConfig, SIGNING_ALGORITHMS } from '../config/auth-server.config';
+import { OPENID_SCOPES } from '../declarative-config/parse-declarative-config';
+import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
+import { errorPage, PAGE_HEADERS, signedOutPage, signOutPage } from '../interaction/interaction-pages';
+import { CookieSecretsService } from '../keys/cookie-secrets.service';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { OidcStore } from '../persistence/oidc-store';
+import { SqliteAdapter } from '../persistence/sqlite-adapter';
+import * as clientCredentials from './client-credentials.grant';
+import { toClientMetadata } from './client-metadata';
+import { INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
+import { OidcExtensionsService } from './oidc-extensions.service';
+import { ResourceServersService } from './resource-servers.service';
+
+const MINUTE = 60;
+const DAY = 24 * 60 * MINUTE;
+
+/** Events whose errors are the client's doing: logged at debug with their code only. */
+const CLIENT_ERROR_EVENTS = [
+  'authorization.error',
+  'grant.error',
+  'introspection.error',
+  'revocation.error',
+  'userinfo.error',
+  'end_session.error',
+  'jwks.error',
+  'discovery.error',
+] as const;
+
+/** Builds the oidc-provider `Provider` from the auth server's configuration, keys and store. */
+@Injectable()
+export class OidcProviderFactory {
+  private readonly logger = new Logger('OidcProvider');
+
+  constructor(
+    @InjectAppConfig(authServerConfig) private readonly config: AuthServerConfig,
+    private readonly declarativeConfig: DeclarativeConfigService,
+    private readonly signingKeys: SigningKeysService,
+    private readonly cookieSecrets: CookieSecretsService,
+    private readonly store: OidcStore,
+    private readonly accounts: AccountsService,
+    private readonly resourceServers: ResourceServersService,
+    private readonly extensions: OidcExtensionsService,
+  ) {}
+
+  create(): Provider {
+    const provider = new Provider(this.config.issuer, this.configuration());
+    provider.registerGrantType(
+      clientCredentials.grantType,
+      clientCredentials.createClientCredentialsHandler(this.resourceServers),
+      clientCredentials.parameters,
+    );
+    this.amendResponses(provider);
+    this.logEvents(provider);
+    return provider;
+  }
+
+  private configuration(): Configuration {
+    const alg = this.signingKeys.algorithm;
+    return {
+      adapter: (model: string) => new SqliteAdapter(this.store, model),
+      clients: this.declarativeConfig.clients.map(toClientMetadata),
+      clientDefaults: {
+        grant_types: [],
+        response_types: [],
+        id_token_signed_response_alg: alg,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      jwks: this.signingKeys.privateJwks() as Configuration['jwks'],
+      cookies: {
+        keys: [...this.cookieSecrets.secrets],
+        long: { httpOnly: true, sameSite: 'lax' },
+        short: { httpOnly: true, sameSite: 'lax' },
+      },
+      scopes: [...OPENID_SCOPES],
+      claims: {
+        openid: ['sub'],
+        profile: ['name', 'preferred_username'],
+        email: ['email', 'email_verified'],
+      },
+      findAccount: (_ctx, sub) => this.accounts.findAccount(sub),
+      responseTypes: ['code'],
+      pkce: { required: () => true },
+      routes: { ...OIDC_ROUTES },
+      interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: {
+          enabled: true,
+          // A client may introspect tokens issued to it; confidential clients any token (resource servers).
+          allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+        },
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        userinfo: { enabled: true },
+        rpInitiatedLogout: {
+          enabled: true,
+          logoutSource: async (ctx, form) => {
+            ctx.set(PAGE_HEADERS);
+            ctx.body = signOutPage(form);
+          },
+          postLogoutSuccessSource: async (ctx) => {
+            ctx.set(PAGE_HEADERS);
+            ctx.body = signedOutPage();
+          },
+        },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: this.resourceServers.defaultResource,
+          getResourceServerInfo: this.resourceServers.getResourceServerInfo,
+          // Refresh and code exchanges keep the granted resource: a user's token stays a JWT for
+          // user-service even when `openid` was asked for.
+          useGrantedResource: async () => true,
+        },
+        dPoP: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+      },
+      enabledJWA: {
+        idTokenSigningAlgValues: [...SIGNING_ALGORITHMS],
+        userinfoSigningAlgValues: [...SIGNING_ALGORITHMS],
+        introspectionSigningAlgValues: [...SIGNING_ALGORITHMS],
+        authorizationSigningAlgValues: [...SIGNING_ALGORITHMS],
+      },
+      extraTokenClaims: (ctx, token) => this.extensions.extraTokenClaims(ctx, token),
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      ttl: {
+        AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 5 * MINUTE,
+        ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 5 * MINUTE,
+        AuthorizationCode: MINUTE,
+        IdToken: 60 * MINUTE,
+        Interaction: 60 * MINUTE,
+        Grant: 14 * DAY,
+        Session: 14 * DAY,
+        RefreshToken: 14 * DAY,
+        BackchannelAuthenticationRequest: 10 * MINUTE,
+        DeviceCode: 10 * MINUTE,
+        PreAuthorizedCode: 10 * MINUTE,
+      },
+      clientBasedCORS: (_ctx, origin, client) =>
+        client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+      renderError: async (ctx, out) => {
+        ctx.type = 'html';
+        ctx.set(PAGE_HEADERS);
+        ctx.body = errorPage({
+          title: 'Sign-in failed',
+          message: String(out['error_description'] ?? 'The request could not be completed.'),
+          code: String(out['error'] ?? 'server_error'),
+        });
+      },
+    };
+  }
+
+  /**
+   * Koa middleware around every oidc-provider route: `WWW-Authenticate` on every
+   * `invalid_client` (RFC 6749 §5.2; oidc-provider adds it only for Basic), the error id on a 500,
+   * and a JSON 404 for unknown paths under /oauth2/.
+   */
+  private amendResponses(provider: Provider): void {
+    const issuer = this.config.issuer;
+    provider.use(async (ctx, next) => {
+      await next();
+      const body = ctx.body as Record<string, unknown> | undefined;
+      if (ctx.status === 401 && body?.['error'] === 'invalid_client' && !ctx.response.get('WWW-Authenticate')) {
+        ctx.set('WWW-Authenticate', `Basic realm="${issuer}", error="invalid_client"`);
+      }
+      const errorId = (ctx.state as { errorId?: string }).errorId;
+      if (ctx.status >= 500 && errorId !== undefined && typeof body === 'object' && body !== null) {
+        ctx.body = { ...body, error_id: errorId };
+      }
+      if (ctx.status === 404 && (body === undefined || body === null)) {
+        ctx.status = 404;
+        ctx.body = { error: 'not_found', message: 'No such endpoint' };
+      }
+    });
+  }
+
+  private logEvents(provider: Provider): void {
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+      const errorId = randomUUID();
+      (ctx.state as { errorId?: string }).errorId = errorId;
+      this.logger.error({ errorId, route: ctx.oidc?.route, message: error.message, stack: error.stack }, 'unexpected error');
+    });
+    for (const event of CLIENT_ERROR_EVENTS) {
+      // The typings declare these events one overload at a time; the listener fits them all.
+      (provider.on as (name: string, listener: (...args: never[]) => void) => Provider)(
+        event,
+        (ctx: KoaContextWithOIDC, error: { error?: string; error_description?: string }) => {
+          this.logger.debug({ event, route: ctx.oidc?.route, client: ctx.oidc?.client?.clientId, error: error.error, description: error.error_description });
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { Provider } from 'oidc-provider';
+import { AccountsModule } from '../accounts/accounts.module';
+import { DeclarativeConfigError } from '../declarative-config/declarative-config.error';
+import { DeclarativeConfigModule } from '../declarative-config/declarative-config.module';
+import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
+import { KeysModule } from '../keys/keys.module';
+import { PersistenceModule } from '../persistence/persistence.module';
+import { InjectOidcProvider, OIDC_PROVIDER } from './oidc.constants';
+import { OidcExtensionsService } from './oidc-extensions.service';
+import { OidcHttpMiddleware } from './oidc-http.middleware';
+import { OidcProviderFactory } from './oidc-provider.factory';
+import { ResourceServersService } from './resource-servers.service';
+
+/**
+ * oidc-provider inside Nest: the `Provider` (token OIDC_PROVIDER), mounted for `/oauth2/*` and
+ * discovery, with `@OidcExtension()` injectables registered into it before the server listens.
+ */
+@Module({
+  imports: [DiscoveryModule, DeclarativeConfigModule, KeysModule, PersistenceModule, AccountsModule],
+  providers: [
+    OidcExtensionsService,
+    ResourceServersService,
+    OidcProviderFactory,
+    {
+      provide: OIDC_PROVIDER,
+      useFactory: (factory: OidcProviderFactory): Provider => factory.create(),
+      inject: [OidcProviderFactory],
+    },
+  ],
+  exports: [OIDC_PROVIDER, ResourceServersService],
+})
+export class OidcModule implements NestModule, OnApplicationBootstrap {
+  constructor(
+    @InjectOidcProvider() private readonly provider: Provider,
+    private readonly extensions: OidcExtensionsService,
+    private readonly declarativeConfig: DeclarativeConfigService,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(OidcHttpMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const extension of this.extensions.all) {
+      await extension.register?.(this.provider);
+    }
+    await this.checkClients();
+  }
+
+  /**
+   * oidc-provider validates a static client at its first request; validating all of them now
+   * turns a client the provider cannot serve (say, a grant type no extension registered) into a
+   * start-up error instead of a 400 for every request of that client.
+   */
+  private async checkClients(): Promise<void> {
+    for (const { clientId } of this.declarativeConfig.clients) {
+      try {
+        await this.provider.Client.find(clientId);
+      } catch (error) {
+        const { error_description: description, message } = error as { error_description?: string; message: string };
+        throw new DeclarativeConfigError(
+          `client ${clientId}`,
+          `${description ?? message} (is the feature providing that grant type installed?)`,
+          this.declarativeConfig.config.source,
+        );
+      }
+    }
+  }
+}
