@@ -1,3 +1,5 @@
+import 'reflect-metadata'; // @Type() reads design-time metadata as the class is declared: load the polyfill first
+
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { MESSAGES_PAGE_MAX_LIMIT } from './messages.constants';
