@@ -8,7 +8,7 @@ import {
   TokenExchangeGrantDependencies,
 } from './token-exchange.grant';
 import { TokenExchangeAudit, TokenExchangeAuditFacts } from './token-exchange.audit';
-import { tokenExchangeOutcomeMiddleware } from './token-exchange-outcome.middleware';
+import { listenToTokenExchangeOutcomes } from './token-exchange-outcome.listener';
 
 export interface TokenExchangeRegistration extends TokenExchangeGrantDependencies {
   /** Where audit lines go; default: the `TokenExchangeAudit` logger. */
@@ -16,15 +16,15 @@ export interface TokenExchangeRegistration extends TokenExchangeGrantDependencie
 }
 
 /**
- * Adds the RFC 8693 grant to a Provider. Call it before `provider.callback()`: Koa composes its
- * middleware there, and the outcome middleware (audit line, `unauthorized_client`) must be in.
- * The provider's `extraTokenClaims` must return `exchangeTokenClaims(token)` for `act` to appear.
+ * Adds the RFC 8693 grant to a Provider, with its audit line and `unauthorized_client` answer
+ * (event listeners, so it may be called before or after `provider.callback()`). The provider's
+ * `extraTokenClaims` must return `exchangeTokenClaims(token)` for `act` to appear in tokens.
  */
 export function registerTokenExchangeGrant(provider: Provider, registration: TokenExchangeRegistration): void {
   const audit = registration.audit ?? new TokenExchangeAudit();
   const factsByRequest = new WeakMap<KoaContextWithOIDC, TokenExchangeAuditFacts>();
 
-  provider.use(tokenExchangeOutcomeMiddleware(audit, (ctx) => factsByRequest.get(ctx)));
+  listenToTokenExchangeOutcomes(provider, audit, (ctx) => factsByRequest.get(ctx));
   provider.registerGrantType(
     grantType,
     createTokenExchangeHandler(registration, (ctx, facts) => factsByRequest.set(ctx, facts)),
