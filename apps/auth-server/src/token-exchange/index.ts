@@ -8,3 +8,4 @@ export { DEFAULT_MAX_ACT_DEPTH } from './token-exchange.policy';
 export type { ExchangeTarget } from './exchange-target';
 export type { PublicJwk, PublicJwksSource } from './verification-keys';
 export { TokenExchangeAudit } from './token-exchange.audit';
+export { TokenExchangeModule } from './token-exchange.module';

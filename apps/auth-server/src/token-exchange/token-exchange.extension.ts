@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
+import { OidcExtension, OidcExtensionHooks, IssuedToken } from '../oidc/oidc-extension';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { exchangeTokenClaims } from './exchange-token-claims';
+import { registerTokenExchangeGrant } from './register-token-exchange-grant';
+
+/**
+ * Plugs the token-exchange grant into the auth server's Provider: the declarative file gives the
+ * per-client policies and the targets, the signing keys service the JWKS to verify subject tokens.
+ */
+@OidcExtension()
+@Injectable()
+export class TokenExchangeExtension implements OidcExtensionHooks {
+  constructor(
+    private readonly declarativeConfig: DeclarativeConfigService,
+    private readonly signingKeys: SigningKeysService,
+  ) {}
+
+  register(provider: Provider): void {
+    registerTokenExchangeGrant(provider, {
+      issuer: provider.issuer,
+      publicJwks: () => this.signingKeys.publicJwks().keys,
+      policyFor: (clientId) => this.declarativeConfig.client(clientId)?.tokenExchange,
+      targets: this.declarativeConfig.resourceServers,
+    });
+  }
+
+  extraTokenClaims(_ctx: KoaContextWithOIDC, token: IssuedToken): Record<string, unknown> | undefined {
+    const claims = exchangeTokenClaims(token);
+    return claims === undefined ? undefined : { ...claims };
+  }
+}
