@@ -9,3 +9,8 @@ export * from './lib/messages/create-message.request';
 export * from './lib/messages/list-messages.query';
 export * from './lib/messages/message.response';
 export * from './lib/messages/message-list.response';
+export * from './lib/oauth/token-set';
+export * from './lib/oauth/access-token-claims';
+export * from './lib/oauth/grant-types';
+export * from './lib/oauth/authorization-server-metadata';
+export * from './lib/oauth/json-web-key-set';
