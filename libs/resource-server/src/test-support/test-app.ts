@@ -1,17 +1,59 @@
-import { Controller, Get, INestApplication, Post } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { Body, Controller, Get, INestApplication, NotFoundException, Post } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Length, Max, ValidateNested } from 'class-validator';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
 import { CurrentPrincipal } from '../lib/decorators/current-principal.decorator';
 import { Public } from '../lib/decorators/public.decorator';
 import { Scopes } from '../lib/decorators/scopes.decorator';
 import { ApiExceptionFilter } from '../lib/http/api-exception.filter';
+import { ApiValidationPipe } from '../lib/http/api-validation.pipe';
+import { HealthModule } from '../lib/http/health.module';
 import { Principal } from '../lib/principal';
 import { ResourceServerModuleOptions } from '../lib/resource-server-options';
 import { ResourceServerModule } from '../lib/resource-server.module';
 
+class Address {
+  @IsString()
+  @Length(1, 10)
+  city!: string;
+}
+
+class ProbeRequest {
+  @IsString()
+  @Length(1, 5)
+  name!: string;
+
+  @IsInt()
+  @Max(10)
+  count!: number;
+
+  @ValidateNested()
+  @Type(() => Address)
+  address!: Address;
+}
+
 @Controller()
 class ProbeController {
+  @Public()
+  @Get('boom')
+  boom(): never {
+    throw new Error('internal detail: password=hunter2');
+  }
+
+  @Public()
+  @Get('missing')
+  missing(): never {
+    throw new NotFoundException();
+  }
+
+  @Public()
+  @Post('validate')
+  validate(@Body() body: ProbeRequest): ProbeRequest {
+    return body;
+  }
+
   @Public()
   @Get('public')
   open(@CurrentPrincipal() principal: Principal | undefined): { public: true; principal: boolean } {
@@ -67,9 +109,12 @@ export interface RunningTestApp {
 /** A small Nest app using the module, listening on 127.0.0.1, for real HTTP requests. */
 export async function startTestApp(options: ResourceServerModuleOptions): Promise<RunningTestApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ResourceServerModule.forRoot(options)],
+    imports: [ResourceServerModule.forRoot(options), HealthModule],
     controllers: [ProbeController, ScopedController],
-    providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    providers: [
+      { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      { provide: APP_PIPE, useClass: ApiValidationPipe },
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');
