@@ -1,5 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { ClientDefinition } from '../declarative-config/declarative-config';
+import { OPENID_SCOPES } from '../declarative-config/parse-declarative-config';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -10,6 +11,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export function toClientMetadata(client: ClientDefinition): ClientMetadata {
   const usesCode = client.grantTypes.includes('authorization_code');
+  const openIdScopes = client.scopes.filter((scope) => (OPENID_SCOPES as readonly string[]).includes(scope));
   const native =
     client.redirectUris.length > 0 &&
     client.redirectUris.every((uri) => {
@@ -25,7 +27,8 @@ export function toClientMetadata(client: ClientDefinition): ClientMetadata {
     response_types: usesCode ? ['code'] : [],
     redirect_uris: [...client.redirectUris],
     application_type: native ? 'native' : 'web',
-    // Only the OpenID scopes are oidc-provider's to police; resource scopes are filtered per resource.
-    scope: client.scopes.join(' '),
+    // oidc-provider polices the OpenID scopes only (and refuses others here); resource scopes are
+    // filtered per resource by ResourceServersService.
+    ...(openIdScopes.length === 0 ? {} : { scope: openIdScopes.join(' ') }),
   };
 }

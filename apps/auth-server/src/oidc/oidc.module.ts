@@ -60,11 +60,9 @@ export class OidcModule implements NestModule, OnApplicationBootstrap {
         await this.provider.Client.find(clientId);
       } catch (error) {
         const { error_description: description, message } = error as { error_description?: string; message: string };
-        throw new DeclarativeConfigError(
-          `client ${clientId}`,
-          `${description ?? message} (is the feature providing that grant type installed?)`,
-          this.declarativeConfig.config.source,
-        );
+        const problem = description ?? message;
+        const hint = problem.includes('grant_types') ? ' (is the feature providing that grant type installed?)' : '';
+        throw new DeclarativeConfigError(`client ${clientId}`, `${problem}${hint}`, this.declarativeConfig.config.source);
       }
     }
   }

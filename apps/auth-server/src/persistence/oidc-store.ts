@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AdapterPayload } from 'oidc-provider';
@@ -35,7 +35,12 @@ export class OidcStore implements OnModuleDestroy {
   constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig) {
     this.location =
       config.database === ':memory:' ? ':memory:' : resolve(config.database ?? resolve(config.dataDir, DATABASE_FILE_NAME));
-    if (this.location !== ':memory:') mkdirSync(dirname(this.location), { recursive: true, mode: 0o700 });
+    if (this.location !== ':memory:') {
+      mkdirSync(dirname(this.location), { recursive: true, mode: 0o700 });
+      // Sessions and refresh tokens live here: owner-only, like the keys. SQLite gives its -wal
+      // and -shm files the database file's mode.
+      closeSync(openSync(this.location, 'a', 0o600));
+    }
     this.database = new DatabaseSync(this.location);
     this.migrate();
     const select = (column: LookupColumn): StatementSync =>
