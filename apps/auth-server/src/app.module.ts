@@ -6,6 +6,7 @@ import { AppExceptionFilter } from './errors/app-exception.filter';
 import { HealthModule } from './health/health.module';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
+import { TokenExchangeModule } from './token-exchange';
 
 /**
  * The auth server: oidc-provider (OidcModule) with its login and consent pages and health.
@@ -13,7 +14,7 @@ import { OidcModule } from './oidc/oidc.module';
  * `@OidcExtension()` (see oidc/oidc-extension.ts).
  */
 @Module({
-  imports: [appConfigModule(authServerConfig), OidcModule, InteractionModule, HealthModule],
+  imports: [appConfigModule(authServerConfig), OidcModule, InteractionModule, HealthModule, TokenExchangeModule],
   providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
 })
 export class AppModule {}
