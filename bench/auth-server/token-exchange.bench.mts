@@ -9,8 +9,6 @@ import type { Settings } from '../lib/settings.mts';
  * rounds of the token-exchange grant, the client_credentials grant and the discovery document.
  * Every policy check and the audit line are on (LOG_LEVEL=info, written to a log file).
  */
-export const name = 'auth-server';
-
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const CLIENT = { id: 'user-service', secret: 'secret' };
