@@ -16,7 +16,11 @@ export function createClientCredentialsHandler(resourceServers: ResourceServersS
   return async function clientCredentialsHandler(ctx: KoaContextWithOIDC): Promise<void> {
     const { client, provider, params } = ctx.oidc;
     if (client === undefined || params === undefined) throw new errors.InvalidClient();
-    const requestedResource = params['resource'] as string | undefined;
+    const requestedResource = params['resource'] as string | string[] | undefined;
+    if (Array.isArray(requestedResource)) {
+      // oidc-provider lets `resource` repeat for every grant; one token has one audience here.
+      throw new errors.InvalidTarget('only one resource may be requested');
+    }
     const server =
       requestedResource === undefined ? resourceServers.defaultFor(client.clientId) : resourceServers.resolve(requestedResource);
     if (server === undefined) {

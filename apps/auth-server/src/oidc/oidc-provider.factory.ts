@@ -19,6 +19,8 @@ import { OidcExtensionsService } from './oidc-extensions.service';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
+/** oidc-provider's description when a client uses a grant type it did not register. */
+const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
 const DAY = 24 * 60 * MINUTE;
 
 /** Events whose errors are the client's doing: logged at debug with their code only. */
@@ -161,14 +163,18 @@ export class OidcProviderFactory {
 
   /**
    * Koa middleware around every oidc-provider route: `WWW-Authenticate` on every
-   * `invalid_client` (RFC 6749 §5.2; oidc-provider adds it only for Basic), the error id on a 500,
-   * and a JSON 404 for unknown paths under /oauth2/.
+   * `invalid_client` (RFC 6749 §5.2; oidc-provider adds it only for Basic), `unauthorized_client`
+   * for a grant type the client may not use (RFC 6749 §5.2; oidc-provider says invalid_request),
+   * the error id on a 500, and a JSON 404 for unknown paths under /oauth2/.
    */
   private amendResponses(provider: Provider): void {
     const issuer = this.config.issuer;
     provider.use(async (ctx, next) => {
       await next();
       const body = ctx.body as Record<string, unknown> | undefined;
+      if (ctx.status === 400 && body?.['error'] === 'invalid_request' && body['error_description'] === GRANT_NOT_ALLOWED) {
+        ctx.body = { error: 'unauthorized_client', error_description: GRANT_NOT_ALLOWED };
+      }
       if (ctx.status === 401 && body?.['error'] === 'invalid_client' && !ctx.response.get('WWW-Authenticate')) {
         ctx.set('WWW-Authenticate', `Basic realm="${issuer}", error="invalid_client"`);
       }
