@@ -4,6 +4,8 @@ import type { TokenExchangeAudit, TokenExchangeAuditFacts } from './token-exchan
 
 /** oidc-provider's own refusal of a grant the client is not registered for. */
 const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
+/** oidc-provider's refusal of a request that names no client at all. */
+const NO_CLIENT_AUTHENTICATION = 'no client authentication mechanism provided';
 const MAX_LOGGED_CLIENT_ID = 128;
 
 interface OAuthErrorLike {
@@ -16,8 +18,9 @@ interface OAuthErrorLike {
  * Listens to the token endpoint's outcome events and, for token-exchange requests only:
  * - writes the audit line, whichever step answered: the grant, or an earlier check of
  *   oidc-provider's (client authentication, duplicate parameters, grant not allowed);
- * - answers `unauthorized_client` (RFC 6749 §5.2) where oidc-provider says `invalid_request` to a
- *   client whose `grant_types` lack the grant.
+ * - answers as RFC 6749 §5.2 says where oidc-provider says `invalid_request`: `unauthorized_client`
+ *   to a client whose `grant_types` lack the grant, and 401 `invalid_client` (with
+ *   `WWW-Authenticate`) to a request that includes no client authentication at all.
  *
  * Events rather than Koa middleware: oidc-provider emits them synchronously once the response
  * body is set, whenever the grant was registered; middleware added after `provider.callback()`
@@ -40,7 +43,12 @@ export function listenToTokenExchangeOutcomes(
     if (code === 'invalid_request' && description === GRANT_NOT_ALLOWED) {
       code = 'unauthorized_client';
       description = 'this client is not allowed to use the token-exchange grant';
-      if (typeof ctx.body === 'object' && ctx.body !== null) ctx.body = { error: code, error_description: description };
+      answer(ctx, 400, code, description);
+    } else if (code === 'invalid_request' && description === NO_CLIENT_AUTHENTICATION) {
+      code = 'invalid_client';
+      description = 'client authentication is required';
+      answer(ctx, 401, code, description);
+      ctx.set('WWW-Authenticate', `Basic realm="${ctx.oidc.provider.issuer}", error="invalid_client"`);
     }
     audit.refused(factsFor(ctx) ?? claimedClient(ctx), code, description);
   });
@@ -49,6 +57,13 @@ export function listenToTokenExchangeOutcomes(
     if (!isTokenExchange(ctx)) return;
     audit.refused(factsFor(ctx) ?? claimedClient(ctx), 'server_error');
   });
+}
+
+/** Replaces the JSON error oidc-provider just set (an HTML error page, for browsers, is left alone). */
+function answer(ctx: KoaContextWithOIDC, status: number, error: string, description: string): void {
+  if (typeof ctx.body !== 'object' || ctx.body === null) return;
+  ctx.status = status;
+  ctx.body = { error, error_description: description };
 }
 
 function isTokenExchange(ctx: KoaContextWithOIDC): boolean {

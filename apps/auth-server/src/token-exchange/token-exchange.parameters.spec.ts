@@ -73,7 +73,7 @@ describe('parseTokenExchangeParameters', () => {
     (name) => {
       expect(refusal({ ...base, [name]: ['one', 'two'] })).toEqual({
         error: 'invalid_request',
-        description: `${name} parameter must not be provided twice`,
+        description: `'${name}' parameter must not be provided twice`,
       });
     },
   );

@@ -80,7 +80,7 @@ export function parseTokenExchangeParameters(raw: RawTokenExchangeParameters): T
 
 function single(raw: RawTokenExchangeParameters, name: keyof RawTokenExchangeParameters): string | undefined {
   const value = raw[name];
-  if (Array.isArray(value)) throw TokenExchangeError.invalidRequest(`${name} parameter must not be provided twice`);
+  if (Array.isArray(value)) throw TokenExchangeError.invalidRequest(`'${name}' parameter must not be provided twice`);
   return value === undefined || value === '' ? undefined : value;
 }
 

@@ -1,0 +1,179 @@
+import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOKEN_EXCHANGE_GRANT_TYPE, TokenExchangeAuditEntry, TokenSet } from '@baton/dto';
+import { AuthServerHarness, startAuthServer } from '@baton/testing';
+
+export interface Client {
+  id: string;
+  secret: string;
+}
+
+export const USER_SERVICE: Client = { id: 'user-service', secret: 'secret' };
+export const ORCHESTRATOR: Client = { id: 'orchestrator', secret: 'orchestrator-secret' };
+export const NARROW: Client = { id: 'narrow', secret: 'narrow-secret' };
+export const REPORTING: Client = { id: 'reporting', secret: 'reporting-secret' };
+
+export type Form = Record<string, string | string[] | undefined>;
+
+export interface TokenResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A real auth server (the built bundle, spawned by the harness) with the token-exchange test
+ * configuration and a signing key the tests also hold, so they can mint subject tokens the
+ * server must judge on their claims alone (expired, other issuer, may_act, act chains...).
+ */
+export class ExchangeFixture {
+  private constructor(
+    readonly server: AuthServerHarness,
+    private readonly signingKey: { kid: string; privateKey: KeyObject },
+  ) {}
+
+  static async start(): Promise<ExchangeFixture> {
+    const directory = mkdtempSync(join(tmpdir(), 'token-exchange-test-'));
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const kid = `test-${randomUUID()}`;
+    const keysFile = join(directory, 'keys.json');
+    writeFileSync(keysFile, JSON.stringify({ keys: [{ ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] }), {
+      mode: 0o600,
+    });
+    const server = await startAuthServer({
+      env: {
+        AUTH_SERVER_CONFIG_FILE: join(__dirname, '..', 'fixtures', 'token-exchange.yaml'),
+        AUTH_SERVER_KEYS_FILE: keysFile,
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+      },
+    });
+    return new ExchangeFixture(server, { kid, privateKey });
+  }
+
+  get issuer(): string {
+    return this.server.issuer;
+  }
+
+  get tokenEndpoint(): string {
+    return `${this.server.issuer}/oauth2/token`;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
+
+  /** POSTs a form to the token endpoint, the client authenticating with HTTP Basic (or not at all). */
+  async token(form: Form, client: Client | null = USER_SERVICE, headers: Record<string, string> = {}): Promise<TokenResponse> {
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) {
+      if (value === undefined) continue;
+      for (const entry of Array.isArray(value) ? value : [value]) body.append(name, entry);
+    }
+    const response = await fetch(this.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(client === null
+          ? {}
+          : { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` }),
+        ...headers,
+      },
+      body: body.toString(),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  /** A token-exchange request; `subject_token_type` defaults to access_token. */
+  exchange(form: Form, client: Client | null = USER_SERVICE): Promise<TokenResponse> {
+    return this.token(
+      { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', ...form },
+      client,
+    );
+  }
+
+  /** A client_credentials access token of `client` (aud = its default resource). */
+  async clientCredentials(client: Client, scope?: string): Promise<string> {
+    const { status, body } = await this.token({ grant_type: 'client_credentials', scope }, client);
+    if (status !== 200 || typeof body['access_token'] !== 'string') {
+      throw new Error(`client_credentials for ${client.id} failed: ${status} ${JSON.stringify(body)}`);
+    }
+    return body['access_token'];
+  }
+
+  /** Alice's (or Bob's) token for user-service, through the real login, consent and code flow. */
+  login(username: 'alice' | 'bob', scope?: string): Promise<TokenSet> {
+    return this.server.login(username, `${username}-password`, scope === undefined ? {} : { scope });
+  }
+
+  /**
+   * An access token signed with the server's own key: by default what the server issues to
+   * demo-app for alice (aud user-service, the message scopes), valid for five minutes.
+   */
+  async mint(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+    const { SignJWT } = await import('jose');
+    const now = Math.floor(Date.now() / 1000);
+    const payload = Object.fromEntries(
+      Object.entries({
+        iss: this.issuer,
+        sub: 'alice',
+        aud: 'user-service',
+        client_id: 'demo-app',
+        scope: 'user.read message.read message.write',
+        iat: now,
+        exp: now + 300,
+        jti: `minted-${randomUUID()}`,
+        ...claims,
+      }).filter(([, value]) => value !== undefined),
+    );
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'ES256', kid: this.signingKey.kid, typ: 'at+jwt', ...header } as { alg: string })
+      .sign(this.signingKey.privateKey);
+  }
+
+  /**
+   * The audit lines the server wrote so far (LOG_FORMAT=json: one JSON object per line, the entry
+   * as its `message`, under the context `TokenExchangeAudit`).
+   */
+  auditEntries(): TokenExchangeAuditEntry[] {
+    const entries: TokenExchangeAuditEntry[] = [];
+    for (const line of this.server.process.logs.split('\n')) {
+      if (!line.includes('"TokenExchangeAudit"')) continue;
+      const record = JSON.parse(line) as { context?: string; message?: TokenExchangeAuditEntry };
+      if (record.context === 'TokenExchangeAudit' && record.message?.event === 'token_exchange') entries.push(record.message);
+    }
+    return entries;
+  }
+
+  /** Waits for the audit line of the request just answered (the child's output arrives asynchronously). */
+  async auditEntryAfter(count: number): Promise<TokenExchangeAuditEntry> {
+    const deadline = Date.now() + 2_000;
+    for (;;) {
+      const entries = this.auditEntries();
+      if (entries.length > count) {
+        if (entries.length > count + 1) throw new Error(`expected one audit line, got ${entries.length - count}`);
+        return entries[count] as TokenExchangeAuditEntry;
+      }
+      if (Date.now() > deadline) throw new Error('no audit line was written');
+      await new Promise((wait) => setTimeout(wait, 20));
+    }
+  }
+}
+
+/** The claims of a compact JWT, unverified (tests verify with the JWKS separately). */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+export function headerOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
