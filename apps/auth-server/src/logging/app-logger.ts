@@ -10,13 +10,28 @@ const NEST_LEVELS: Record<Exclude<LogLevel, 'silent'>, NestLogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** Error codes of configuration problems main.ts reports itself, in one line. */
+const CONFIGURATION_ERROR_CODES = new Set(['KEY_MATERIAL_INVALID', 'DECLARATIVE_CONFIG_INVALID', 'CONFIG_INVALID']);
+
+/**
+ * ConsoleLogger that leaves configuration errors thrown while Nest builds the app to main.ts:
+ * Nest's ExceptionHandler would log them with a stack trace before main.ts prints its one line.
+ */
+class AppLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    const code = (message as { code?: unknown } | null)?.code;
+    if (rest.at(-1) === 'ExceptionHandler' && typeof code === 'string' && CONFIGURATION_ERROR_CODES.has(code)) return;
+    super.error(message, ...rest);
+  }
+}
+
 /**
  * The app's logger from LOG_LEVEL and LOG_FORMAT: one JSON object per line for machines,
  * coloured lines for people. `false` silences Nest entirely.
  */
 export function createAppLogger(options: { level: LogLevel; format: 'json' | 'pretty' }): LoggerService | false {
   if (options.level === 'silent') return false;
-  return new ConsoleLogger('auth-server', {
+  return new AppLogger('auth-server', {
     logLevels: NEST_LEVELS[options.level],
     json: options.format === 'json',
     colors: options.format === 'pretty',
