@@ -1,19 +1,14 @@
-import { ActClaim } from '@baton/dto';
+import { AccessTokenClaims, ActClaim } from '@baton/dto';
 
-/** Claims of an RFC 9068 access token as issued by the Baton auth server. */
-export interface AccessTokenClaims {
-  readonly iss: string;
-  readonly sub: string;
-  readonly aud: string | string[];
-  readonly exp: number;
-  readonly client_id: string;
-  readonly scope?: string;
-  readonly iat?: number;
-  readonly nbf?: number;
-  readonly jti?: string;
-  readonly act?: ActClaim;
-  readonly [claim: string]: unknown;
-}
+/**
+ * The claims of a verified token: those the resource server checked (`iss`, `sub`, `aud`, `exp`,
+ * `client_id`) are present; the rest of RFC 9068's and any other claims may be.
+ */
+export type VerifiedClaims = Readonly<Partial<Omit<AccessTokenClaims, 'aud'>>> &
+  Readonly<Pick<AccessTokenClaims, 'iss' | 'sub' | 'exp' | 'client_id'>> & {
+    readonly aud: string | string[];
+    readonly [claim: string]: unknown;
+  };
 
 /** Who is calling: what `@CurrentPrincipal()` gives a controller once the token is verified. */
 export interface Principal {
@@ -28,5 +23,5 @@ export interface Principal {
   /** The raw bearer token, e.g. the subject token of a token exchange. Never log it. */
   readonly token: string;
   /** Every claim of the verified token. */
-  readonly claims: AccessTokenClaims;
+  readonly claims: VerifiedClaims;
 }

@@ -6,7 +6,7 @@ import { Strategy } from 'passport-jwt';
 import { ActClaim } from '@baton/dto';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { JwksKeyStore } from '../jwks/jwks-key-store';
-import { AccessTokenClaims, Principal } from '../principal';
+import { Principal, VerifiedClaims } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
 import { readAccessTokenHeader } from '../token/token-header';
@@ -87,7 +87,7 @@ export class BatonJwtStrategy extends PassportStrategy(Strategy, BATON_JWT_STRAT
       scopes: scope.split(' ').filter(Boolean),
       act,
       token,
-      claims: claims as unknown as AccessTokenClaims,
+      claims: claims as VerifiedClaims,
     };
   }
 }

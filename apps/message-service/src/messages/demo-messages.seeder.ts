@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { messageServiceConfig, MessageServiceConfig } from '../config/message-service.config';
+import { MessagesRepository, NewMessage } from './messages.repository';
+
+const SEEDED_FLAG = 'demo_messages_seeded';
+
+/** The demo inboxes of alice and bob (their `sub` is their username on the Baton auth server). */
+const DEMO_MESSAGES: readonly Omit<NewMessage, 'createdAt'>[] = [
+  { from: 'bob', to: 'alice', text: 'Hi Alice! Welcome to Baton.' },
+  { from: 'alice', to: 'bob', text: 'Hi Bob, thanks! The token exchange demo works end to end.' },
+  { from: 'bob', to: 'alice', text: 'Lunch on Friday? I found a place that takes tokens, not cash.' },
+  { from: 'alice', to: 'bob', text: 'Friday works. Bring your refresh token.' },
+  { from: 'bob', to: 'alice', text: 'Reminder: your access token expires in five minutes. Mine too.' },
+];
+
+/** Stores the demo messages on the first start of a database, never again (even if deleted). */
+@Injectable()
+export class DemoMessagesSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DemoMessagesSeeder.name);
+
+  constructor(
+    private readonly repository: MessagesRepository,
+    @Inject(messageServiceConfig.KEY) private readonly config: MessageServiceConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.seedDemoData) return;
+    const seeded = this.repository.transaction(() => {
+      if (this.repository.flag(SEEDED_FLAG)) return false;
+      const start = Date.now() - DEMO_MESSAGES.length * 60_000;
+      DEMO_MESSAGES.forEach((message, index) =>
+        this.repository.insert({ ...message, createdAt: new Date(start + index * 60_000) }),
+      );
+      this.repository.setFlag(SEEDED_FLAG);
+      return true;
+    });
+    if (seeded) this.logger.log(`Stored ${DEMO_MESSAGES.length} demo messages for alice and bob`);
+  }
+}

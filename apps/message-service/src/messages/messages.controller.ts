@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  CreateMessageRequest,
+  ListMessagesQuery,
+  MESSAGE_READ_SCOPE,
+  MESSAGE_WRITE_SCOPE,
+  MessageListResponse,
+  MessageResponse,
+} from '@baton/dto';
+import { CurrentPrincipal, Principal, Scopes } from '@baton/resource-server';
+import { ServerResponse } from 'node:http';
+import { MessagesService } from './messages.service';
+
+@Controller('api/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  /** The caller's inbox (messages addressed to the token's `sub`), newest first. */
+  @Scopes(MESSAGE_READ_SCOPE)
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListMessagesQuery): MessageListResponse {
+    return this.messages.list(principal, query);
+  }
+
+  /** Sends a message from the token's `sub`. */
+  @Scopes(MESSAGE_WRITE_SCOPE)
+  @Post()
+  send(
+    @CurrentPrincipal() principal: Principal,
+    @Body() request: CreateMessageRequest,
+    @Res({ passthrough: true }) response: ServerResponse,
+  ): MessageResponse {
+    const message = this.messages.send(principal, request);
+    response.setHeader('Location', `/api/messages/${message.id}`);
+    return message;
+  }
+
+  /** One message, for its sender or recipient only (404 for anyone else). */
+  @Scopes(MESSAGE_READ_SCOPE)
+  @Get(':id')
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): MessageResponse {
+    return this.messages.get(principal, id);
+  }
+}
