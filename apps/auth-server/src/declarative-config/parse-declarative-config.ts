@@ -39,11 +39,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * DeclarativeConfigError naming the first problem's place in the file.
  */
 export function parseDeclarativeConfig(text: string, source: string): DeclarativeConfig {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // prettyErrors adds "at line L, column C" to the first line of the message (and a code frame after it).
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const [syntaxError] = document.errors;
   if (syntaxError !== undefined) {
-    const line = syntaxError.linePos?.[0].line;
-    throw new DeclarativeConfigError('', `not valid YAML/JSON${line === undefined ? '' : ` (line ${line})`}: ${firstLine(syntaxError.message)}`);
+    throw new DeclarativeConfigError('', `not valid YAML/JSON: ${firstLine(syntaxError.message).replace(/:$/, '')}`);
   }
   const root = FieldReader.of(document.toJS() ?? {}, '', ['resourceServers', 'clients', 'users']);
 
