@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
-import { startBuiltApp } from '../lib/server.mts';
+import { pinLoadGenerator, startBuiltApp } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
 
 /**
@@ -62,7 +62,7 @@ export async function run(settings: Settings): Promise<void> {
   const ratios: number[] = [];
   let exchangeRequests = 0;
   try {
-    const cores = `server ${server.pinned}; load generator: autocannon, ${settings.connections} connections, loopback`;
+    const cores = `server ${server.pinned}, ${pinLoadGenerator()}; autocannon, ${settings.connections} connections, loopback`;
     log(`auth-server benchmark: ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`);
     for (const scenario of scenarios) {
       const warm = await load(scenario.request(await subjectToken(tokenUrl, basic)), {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const workspaceRoot = new URL('../..', import.meta.url).pathname;
@@ -27,6 +27,16 @@ export async function freePort(): Promise<number> {
 
 function tasksetAvailable(): boolean {
   return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
+/**
+ * Keeps the load generator (this process, all its threads) off CPU 0, where the server under test
+ * is pinned; returns how the runner was placed.
+ */
+export function pinLoadGenerator(): string {
+  if (availableParallelism() < 2 || !tasksetAvailable()) return 'load generator not pinned';
+  const result = spawnSync('taskset', ['-a', '-p', '-c', `1-${availableParallelism() - 1}`, String(process.pid)]);
+  return result.status === 0 ? `load generator on CPU 1-${availableParallelism() - 1}` : 'load generator not pinned';
 }
 
 /**

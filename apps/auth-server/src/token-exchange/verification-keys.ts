@@ -9,7 +9,7 @@ export type PublicJwksSource = () => readonly PublicJwk[];
 interface CachedKey {
   fingerprint: string;
   jwk: PublicJwk;
-  key: KeyObject;
+  readonly key: KeyObject;
 }
 
 /**
@@ -29,9 +29,14 @@ export class VerificationKeys {
       this.cache.delete(kid);
       return undefined;
     }
-    const fingerprint = keyFingerprint(jwk);
     const cached = this.cache.get(kid);
-    if (cached !== undefined && cached.fingerprint === fingerprint) return cached;
+    // The JWKS source usually hands out the same objects every time: identity is the cheap check.
+    if (cached !== undefined && cached.jwk === jwk) return cached;
+    const fingerprint = keyFingerprint(jwk);
+    if (cached !== undefined && cached.fingerprint === fingerprint) {
+      cached.jwk = jwk;
+      return cached;
+    }
     const entry: CachedKey = { fingerprint, jwk, key: createPublicKey({ key: jwk, format: 'jwk' }) };
     this.cache.set(kid, entry);
     return entry;
