@@ -53,6 +53,15 @@ describe('token exchange (RFC 8693): refusals', () => {
       expect(fixture.auditEntries().at(-1)).toMatchObject({ client: 'user-service' });
     });
 
+    it('refuses an unknown client with 401 invalid_client, auditing the client id it claimed', async () => {
+      await expectRefusal(exchange({ subject_token: aliceToken, audience: 'message-service' }, { id: 'nobody', secret: 'x' }), {
+        status: 401,
+        error: 'invalid_client',
+      });
+      expect(fixture.auditEntries().at(-1)).toMatchObject({ client: 'nobody' });
+      expect(fixture.auditEntries().at(-1)).not.toHaveProperty('subjectSub');
+    });
+
     it('refuses a request without client authentication with 401 invalid_client', async () => {
       const response = await expectRefusal(
         () => fixture.exchange({ subject_token: aliceToken, audience: 'message-service' }, null),
