@@ -45,8 +45,9 @@ describe('SigningKeysService', () => {
     const { kid, privateKey } = keys.signingKey;
     const signature = sign('sha256', Buffer.from('payload'), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     const publicKey = keys.verificationKey(kid);
-    expect(publicKey?.type).toBe('public');
-    expect(verify('sha256', Buffer.from('payload'), { key: publicKey!, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+    if (publicKey === undefined) throw new Error('no verification key for the signing kid');
+    expect(publicKey.type).toBe('public');
+    expect(verify('sha256', Buffer.from('payload'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
     expect(keys.verificationKey('unknown')).toBeUndefined();
   });
 

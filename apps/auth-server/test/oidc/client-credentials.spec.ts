@@ -47,7 +47,7 @@ describe('client_credentials', () => {
       scope: 'user.read message.read message.write',
     });
     expect(typeof payload.jti).toBe('string');
-    expect(payload.exp! - payload.iat!).toBe(300);
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(300);
   });
 
   it('takes client_secret_basic as well', async () => {

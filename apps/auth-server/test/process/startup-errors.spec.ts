@@ -51,7 +51,7 @@ describe('a broken configuration stops the server at start with one line naming 
     ],
     [
       'a password in clear',
-      DEMO.replace(/passwordHash: "[^"]+"\n    name: Bob/, 'password: bob-password\n    name: Bob'),
+      DEMO.replace(/passwordHash: "[^"]+"\n {4}name: Bob/, 'password: bob-password\n    name: Bob'),
       'users[1].password: passwords are never stored in clear: use passwordHash (npm run hash-password)',
     ],
   ])('%s', (_case, content, problem) => {
