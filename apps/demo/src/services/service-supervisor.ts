@@ -1,0 +1,177 @@
+import { InjectAppConfig } from '@baton/config';
+import { AppProcess } from '@baton/testing';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { DemoConfig, demoConfig } from '../config/demo.config';
+import { httpCall } from '../http/http-call';
+import { UnreachableError } from '../http/unreachable.error';
+import { DemoStepError } from '../trace/demo-step.error';
+import { Trace } from '../trace/trace';
+import { AuthServerEndpoints, ServiceStatus } from './service-status';
+import { bindAddressOf, isLoopbackUrl, portOf, rebase, SERVICE_NAMES, ServiceName } from './service-url';
+
+const HEALTH_PROBE_TIMEOUT_MS = 2_000;
+const START_TIMEOUT_MS = 30_000;
+const PORT_VARIABLES: Record<ServiceName, string> = {
+  'auth-server': 'AUTH_SERVER_PORT',
+  'message-service': 'MESSAGE_SERVICE_PORT',
+  'user-service': 'USER_SERVICE_PORT',
+};
+
+/**
+ * Makes sure the three services answer before the walkthrough: uses those already running and
+ * starts the others from their built bundles (`dist/apps/<app>/main.js`) on the ports of the
+ * configured URLs, wired to each other. Stops what it started, and only that.
+ */
+@Injectable()
+export class ServiceSupervisor implements OnApplicationShutdown {
+  private readonly started = new Map<ServiceName, AppProcess>();
+  private endpoints: AuthServerEndpoints | undefined;
+
+  constructor(
+    @InjectAppConfig(demoConfig) private readonly config: DemoConfig,
+    private readonly trace: Trace,
+  ) {}
+
+  /** The auth server's issuer and endpoints, as reachable from here (after ensureRunning). */
+  get authServer(): AuthServerEndpoints {
+    if (this.endpoints === undefined) throw new Error('ensureRunning() first');
+    return this.endpoints;
+  }
+
+  async ensureRunning(): Promise<ServiceStatus[]> {
+    const statuses: ServiceStatus[] = [];
+    const missing: ServiceName[] = [];
+    for (const name of SERVICE_NAMES) {
+      if (await this.isHealthy(name)) statuses.push({ name, url: this.urlOf(name), startedByDemo: false });
+      else missing.push(name);
+    }
+    if (missing.length > 0) this.checkStartable(missing);
+
+    if (missing.includes('auth-server')) await this.start('auth-server');
+    this.endpoints = await this.discoverAuthServer();
+    await Promise.all(
+      missing.filter((name) => name !== 'auth-server').map((name) => this.start(name)),
+    );
+    for (const name of missing) statuses.push({ name, url: this.urlOf(name), startedByDemo: true });
+    return SERVICE_NAMES.map((name) => statuses.find((status) => status.name === name) as ServiceStatus);
+  }
+
+  /** The last lines each started service wrote, to show next to a failure. */
+  logsOfStarted(lines = 15): { name: ServiceName; logs: string[] }[] {
+    return [...this.started].map(([name, child]) => ({
+      name,
+      logs: child.logs.trimEnd().split('\n').filter(Boolean).slice(-lines),
+    }));
+  }
+
+  /** Stops the services this demo started (the last started first). */
+  async stopStarted(): Promise<void> {
+    const running = [...this.started].reverse();
+    this.started.clear();
+    for (const [, child] of running) await child.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stopStarted();
+  }
+
+  private urlOf(name: ServiceName): string {
+    switch (name) {
+      case 'auth-server':
+        return this.config.authServerUrl;
+      case 'message-service':
+        return this.config.messageServiceUrl;
+      case 'user-service':
+        return this.config.userServiceUrl;
+    }
+  }
+
+  private async isHealthy(name: ServiceName): Promise<boolean> {
+    try {
+      const answer = await httpCall(`${this.urlOf(name)}/health`, { timeoutMs: HEALTH_PROBE_TIMEOUT_MS });
+      return answer.status === 200;
+    } catch (error) {
+      if (error instanceof UnreachableError) return false;
+      throw error;
+    }
+  }
+
+  private checkStartable(missing: readonly ServiceName[]): void {
+    const where = missing.map((name) => `${name} at ${this.urlOf(name)}`).join(', ');
+    if (!this.config.startServices) {
+      throw new DemoStepError(
+        `not running: ${where}. Start them (npm start, or docker compose), or let the demo start them (DEMO_START_SERVICES=true)`,
+      );
+    }
+    const remote = missing.filter((name) => !isLoopbackUrl(this.urlOf(name)));
+    if (remote.length > 0) {
+      throw new DemoStepError(
+        `not answering: ${remote.map((name) => `${name} at ${this.urlOf(name)}`).join(', ')}; the demo only starts services on this machine`,
+      );
+    }
+  }
+
+  private async start(name: ServiceName): Promise<void> {
+    const url = this.urlOf(name);
+    const healthUrl = `${url}/health`;
+    this.trace.note(`starting ${name} on port ${portOf(url)} ...`);
+    try {
+      const child = await AppProcess.start({
+        app: name,
+        env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', HOST: bindAddressOf(url), ...this.environmentOf(name) },
+        healthUrl,
+        timeoutMs: START_TIMEOUT_MS,
+      });
+      this.started.set(name, child);
+    } catch (error) {
+      throw new DemoStepError(startFailure(name, url, error instanceof Error ? error.message : String(error)));
+    }
+  }
+
+  private environmentOf(name: ServiceName): Record<string, string> {
+    const url = this.urlOf(name);
+    const port = { [PORT_VARIABLES[name]]: String(portOf(url)) };
+    const dataDir = resolve(this.config.dataDir);
+    if (name === 'auth-server') {
+      return { ...port, AUTH_SERVER_ISSUER: url, AUTH_SERVER_DATA_DIR: resolve(dataDir, 'auth-server') };
+    }
+    const { issuer, jwksUri, tokenEndpoint } = this.authServer;
+    const resourceServer = { ...port, AUTH_ISSUER: issuer, AUTH_JWKS_URI: jwksUri };
+    if (name === 'message-service') {
+      return { ...resourceServer, MESSAGE_SERVICE_DATABASE: resolve(dataDir, 'message-service', 'messages.sqlite') };
+    }
+    return { ...resourceServer, AUTH_TOKEN_ENDPOINT: tokenEndpoint, MESSAGE_SERVICE_URL: this.config.messageServiceUrl };
+  }
+
+  private async discoverAuthServer(): Promise<AuthServerEndpoints> {
+    const base = this.config.authServerUrl;
+    const url = `${base}/.well-known/openid-configuration`;
+    const answer = await httpCall(url, { timeoutMs: this.config.requestTimeoutMs });
+    const metadata = answer.body as { issuer?: unknown; token_endpoint?: unknown; jwks_uri?: unknown } | undefined;
+    if (
+      answer.status !== 200 ||
+      typeof metadata?.issuer !== 'string' ||
+      typeof metadata.token_endpoint !== 'string' ||
+      typeof metadata.jwks_uri !== 'string'
+    ) {
+      throw new DemoStepError(`the auth server's discovery document at ${url} is not usable (status ${answer.status})`);
+    }
+    return {
+      issuer: metadata.issuer,
+      tokenEndpoint: rebase(metadata.token_endpoint, base),
+      jwksUri: rebase(metadata.jwks_uri, base),
+    };
+  }
+}
+
+function startFailure(name: ServiceName, url: string, message: string): string {
+  if (message.includes('EADDRINUSE')) {
+    return `${name} could not start: port ${portOf(url)} is already in use by a program that does not answer GET ${url}/health like ${name}. Stop it, or point the demo elsewhere (${name === 'auth-server' ? 'AUTH_SERVER_URL' : name === 'user-service' ? 'USER_SERVICE_URL' : 'MESSAGE_SERVICE_URL'})`;
+  }
+  if (message.includes('is missing: build it first')) {
+    return `${name} is not built: run npx nx build ${name} (npm run demo builds all of them)`;
+  }
+  const firstLines = message.split('\n').slice(0, 12).join('\n    ');
+  return `${name} did not start: ${firstLines}`;
+}
