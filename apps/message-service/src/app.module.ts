@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfigModule } from '@baton/config';
-import { ApiExceptionFilter, ApiValidationPipe, HealthModule, ResourceServerModule } from '@baton/resource-server';
+import {
+  ApiExceptionFilter,
+  ApiValidationPipe,
+  HealthModule,
+  ResourceServerModule,
+  resourceServerOptionsFromConfig,
+} from '@baton/resource-server';
 import { messageServiceConfig, MessageServiceConfig } from './config/message-service.config';
 import { MessagesModule } from './messages/messages.module';
 
@@ -10,14 +16,8 @@ import { MessagesModule } from './messages/messages.module';
     appConfigModule(messageServiceConfig),
     ResourceServerModule.forRootAsync({
       inject: [messageServiceConfig.KEY],
-      useFactory: (config: MessageServiceConfig) => ({
-        issuer: config.authIssuer,
-        audience: config.audience,
-        jwksUri: config.authJwksUri || undefined,
-        algorithms: config.authAlgorithms,
-        clockToleranceSeconds: config.authClockToleranceSeconds,
-        realm: 'message-service',
-      }),
+      useFactory: (config: MessageServiceConfig) =>
+        resourceServerOptionsFromConfig(config, { audience: config.audience, realm: 'message-service' }),
     }),
     HealthModule,
     MessagesModule,

@@ -1,5 +1,10 @@
-import { ConfigEntry, ConfigProblem, integerEntry, urlEntry } from '@baton/config';
-import { AccessTokenAlgorithm, isSupportedAlgorithm, SUPPORTED_ALGORITHMS } from './resource-server-options';
+import { ConfigEntry, ConfigProblem, ConfigValues, integerEntry, urlEntry } from '@baton/config';
+import {
+  AccessTokenAlgorithm,
+  isSupportedAlgorithm,
+  ResourceServerModuleOptions,
+  SUPPORTED_ALGORITHMS,
+} from './resource-server-options';
 
 const algorithms: ConfigEntry<AccessTokenAlgorithm[]> = {
   env: 'AUTH_ALGORITHMS',
@@ -36,3 +41,23 @@ export const resourceServerConfig = {
     max: 300,
   }),
 };
+
+export type ResourceServerConfigValues = ConfigValues<typeof resourceServerConfig>;
+
+/**
+ * Module options from the `AUTH_*` entries of an app's configuration:
+ * `useFactory: (config) => resourceServerOptionsFromConfig(config, { audience: 'message-service' })`.
+ */
+export function resourceServerOptionsFromConfig(
+  config: ResourceServerConfigValues,
+  service: { audience: string; realm?: string },
+): ResourceServerModuleOptions {
+  return {
+    issuer: config.authIssuer,
+    audience: service.audience,
+    realm: service.realm ?? service.audience,
+    jwksUri: config.authJwksUri || undefined,
+    algorithms: config.authAlgorithms,
+    clockToleranceSeconds: config.authClockToleranceSeconds,
+  };
+}

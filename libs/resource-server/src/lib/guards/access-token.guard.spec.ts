@@ -200,6 +200,7 @@ describe('ResourceServerModule over HTTP', () => {
       ['expired', () => forge.sign({ key, claims: { exp: now() - 60 } }), 'The access token has expired'],
       ['nbf in the future', () => forge.sign({ key, claims: { nbf: now() + 120 } }), 'The access token is not valid yet'],
       ['no exp', () => forge.sign({ key, omit: ['exp'] }), 'The access token has no expiry'],
+      ['exp that is not a number', () => forge.sign({ key, claims: { exp: String(now() + 60) } }), 'The access token has malformed claims'],
       ['no sub', () => forge.sign({ key, omit: ['sub'] }), 'The access token has no subject'],
       ['empty sub', () => forge.sign({ key, claims: { sub: '' } }), 'The access token has no subject'],
       ['no client_id', () => forge.sign({ key, omit: ['client_id'] }), 'The access token has malformed claims'],

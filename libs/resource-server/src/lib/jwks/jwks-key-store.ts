@@ -115,7 +115,8 @@ export class JwksKeyStore {
       this.keysFetchedAt = this.now();
       this.logger.log(`Fetched ${keys.length} signing key(s) from ${jwksUri}`);
     } catch (error) {
-      this.logger.warn(`Cannot fetch the issuer's signing keys: ${describeFailure(error)}`);
+      const source = this.jwksUri ?? `the discovery document of ${this.options.issuer}`;
+      this.logger.warn(`Cannot fetch the issuer's signing keys from ${source}: ${describeFailure(error)}`);
       throw error;
     }
   }
@@ -202,8 +203,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  // Duck-typed: fetch's errors may come from another realm (e.g. under Jest), failing instanceof.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return String(error);
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message;
-  return detail ? `${error.message} (${detail})` : error.message;
+  const message = (error as Error).message;
+  return detail ? `${message} (${detail})` : message;
 }

@@ -12,10 +12,11 @@ export function toResourceServerError(failure: unknown): ResourceServerError {
 }
 
 function problemOf(failure: unknown): TokenProblem {
-  if (!(failure instanceof Error)) return 'invalid';
-  if (failure.name === 'TokenExpiredError') return 'expired';
-  if (failure.name === 'NotBeforeError') return 'notYetValid';
-  const message = failure.message;
+  if (typeof failure !== 'object' || failure === null) return 'invalid';
+  const { name, message } = failure as { name?: unknown; message?: unknown };
+  if (name === 'TokenExpiredError') return 'expired';
+  if (name === 'NotBeforeError') return 'notYetValid';
+  if (typeof message !== 'string') return 'invalid';
   if (message === 'invalid signature' || message === 'jwt signature is required') return 'signature';
   if (message.startsWith('jwt audience invalid')) return 'audience';
   if (message.startsWith('jwt issuer invalid')) return 'issuer';
