@@ -413,3 +413,26 @@ describe('two resource servers in one process', () => {
     }
   });
 });
+
+describe('RSA algorithms', () => {
+  it('verifies RS256 and PS256 when configured, and refuses what is not listed', async () => {
+    const rs = generateSigningKey('RS256');
+    const ps = generateSigningKey('PS256');
+    const es = generateSigningKey('ES256');
+    const jwks = await JwksTestServer.start([rs.jwk, ps.jwk, es.jwk]);
+    const forge = new TokenForge({ issuer: jwks.issuer, audience: AUDIENCE });
+    const server = await startTestApp({ issuer: jwks.issuer, audience: AUDIENCE, algorithms: ['RS256', 'PS256'], realm: REALM });
+    try {
+      expect((await call(`${server.url}/me`, { token: await forge.sign({ key: rs }) })).status).toBe(200);
+      expect((await call(`${server.url}/me`, { token: await forge.sign({ key: ps }) })).status).toBe(200);
+      const refused = await call(`${server.url}/me`, { token: await forge.sign({ key: es }) });
+      expect(refused.challenge).toBe(invalidToken('The access token is signed with an algorithm that is not accepted'));
+      // An RS256 key presented as PS256: the JWK's alg pins it to RS256.
+      const mislabelled = await call(`${server.url}/me`, { token: await forge.sign({ key: rs, header: { alg: 'PS256' } }) });
+      expect(mislabelled.challenge).toBe(invalidToken('The access token is signed by an unknown key'));
+    } finally {
+      await server.close();
+      await jwks.stop();
+    }
+  });
+});
