@@ -3,12 +3,14 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
 import { OidcExtension, OidcExtensionHooks, IssuedToken } from '../oidc/oidc-extension';
 import { SigningKeysService } from '../keys/signing-keys.service';
+import { ResourceServersService } from '../oidc/resource-servers.service';
 import { exchangeTokenClaims } from './exchange-token-claims';
 import { registerTokenExchangeGrant } from './register-token-exchange-grant';
 
 /**
  * Plugs the token-exchange grant into the auth server's Provider: the declarative file gives the
- * per-client policies and the targets, the signing keys service the JWKS to verify subject tokens.
+ * per-client policies and the targets, the signing keys service the JWKS to verify subject tokens,
+ * the resource servers service how tokens for a target are formatted and signed.
  */
 @OidcExtension()
 @Injectable()
@@ -16,6 +18,7 @@ export class TokenExchangeExtension implements OidcExtensionHooks {
   constructor(
     private readonly declarativeConfig: DeclarativeConfigService,
     private readonly signingKeys: SigningKeysService,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   register(provider: Provider): void {
@@ -24,6 +27,8 @@ export class TokenExchangeExtension implements OidcExtensionHooks {
       publicJwks: () => this.signingKeys.publicJwks().keys,
       policyFor: (clientId) => this.declarativeConfig.client(clientId)?.tokenExchange,
       targets: this.declarativeConfig.resourceServers,
+      // Signed like every other access token for that resource server.
+      resourceServerInfo: (target) => this.resourceServers.infoFor(target),
     });
   }
 
