@@ -45,8 +45,14 @@ node_bin="$root/node_modules/node/bin/node"
 
 # Debian's docker CLI talks to Debian's dockerd; a newer CLI elsewhere on PATH may lack what the
 # 20.10 engine expects (BuildKit without buildx, for instance).
-docker_cli() { "${DOCKER_CLI:-/usr/bin/docker}" "$@"; }
-compose() { docker-compose -p "$project" "${compose_files[@]}" "$@"; }
+# Every call has a time limit, so that a hung engine ends the run instead of CI's clock.
+docker_cli() { timeout 300 "${DOCKER_CLI:-/usr/bin/docker}" "$@"; }
+# compose <seconds> <docker-compose arguments>
+compose() {
+  local limit=$1
+  shift
+  timeout "$limit" docker-compose -p "$project" "${compose_files[@]}" "$@"
+}
 
 has_demo_app() { [[ -f apps/demo/project.json ]]; }
 services_to_run() {
@@ -60,10 +66,10 @@ cleanup() {
   if [[ -n "$dockerd_pid" ]]; then
     if ((status != 0)) && [[ -S "$workdir/docker.sock" ]]; then
       log "logs of the stack (last 80 lines per container)"
-      compose logs --no-color --tail=80 2>&1 | sed 's/^/   | /'
+      compose 60 logs --no-color --tail=80 2>&1 | sed 's/^/   | /'
     fi
     log "tearing down"
-    timeout 120 docker-compose -p "$project" "${compose_files[@]}" down --volumes --remove-orphans --timeout 10 >"$workdir/down.log" 2>&1
+    compose 120 down --volumes --remove-orphans --timeout 10 >"$workdir/down.log" 2>&1
     kill -TERM "$dockerd_pid" 2>/dev/null
     for _ in $(seq 1 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$dockerd_pid" 2>/dev/null; then
@@ -145,7 +151,7 @@ if [[ -f "$minbase" && -n "$(find "$minbase" -mtime -7)" ]]; then
   mkdir -p "$rootfs" && tar -C "$rootfs" -xf "$minbase"
 else
   log "debootstrap --variant=minbase bookworm"
-  debootstrap --variant=minbase bookworm "$rootfs" >"$workdir/debootstrap.log" 2>&1 ||
+  timeout 600 debootstrap --variant=minbase bookworm "$rootfs" >"$workdir/debootstrap.log" 2>&1 ||
     { tail -20 "$workdir/debootstrap.log" >&2; fail "debootstrap failed"; }
   tar -C "$rootfs" -cf "$minbase.partial" . && mv "$minbase.partial" "$minbase"
 fi
@@ -193,17 +199,17 @@ export PATH="$workdir/bin:$PATH" COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 BU
 
 log "building ${services[*]} in parallel (docker/Dockerfile, one image per app)"
 build_started=$(date +%s)
-compose build --parallel "${services[@]}" >"$workdir/build.log" 2>&1 ||
+compose 1200 build --parallel "${services[@]}" >"$workdir/build.log" 2>&1 ||
   { tail -80 "$workdir/build.log" >&2; fail "image build failed (log above)"; }
 image_sizes="$(docker_cli images --format '{{.Repository}} {{.Size}}' | grep "^${project}_" | sed "s/^${project}_//" | paste -sd, - | sed 's/,/, /g')"
 pass "images built in $(($(date +%s) - build_started)) s: $image_sizes (the stand-in base alone: $(docker_cli images --format '{{.Size}}' "$standin_image"))"
 
 log "docker-compose up -d ${services[*]}"
 up_started=$(date +%s)
-timeout 300 docker-compose -p "$project" "${compose_files[@]}" up -d --no-build "${services[@]}" >"$workdir/up.log" 2>&1 ||
+compose 300 up -d --no-build "${services[@]}" >"$workdir/up.log" 2>&1 ||
   { cat "$workdir/up.log" >&2; fail "docker-compose up failed"; }
 
-container_of() { compose ps -q "$1"; }
+container_of() { compose 60 ps -q "$1"; }
 health_of() { docker_cli inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$(container_of "$1")"; }
 wait_healthy() {
   local service=$1 deadline=$(($(date +%s) + 120)) status
@@ -229,14 +235,14 @@ if has_demo_app; then
   log "demo service"
   demo_container="$(container_of demo)"
   demo_status="$(timeout 180 "${DOCKER_CLI:-/usr/bin/docker}" wait "$demo_container")" || fail "the demo did not finish in 180 s"
-  compose logs --no-color demo | sed 's/^/   /'
+  compose 60 logs --no-color demo | sed 's/^/   /'
   [[ "$demo_status" == 0 ]] || fail "the demo service exited with $demo_status"
   pass "demo service exited 0"
 fi
 
 log "restarting auth-server: its keys must survive in the auth-server-data volume"
 keys_before="$("$node_bin" tools/compose/smoke-walkthrough.mjs jwks)"
-compose restart auth-server >"$workdir/restart.log" 2>&1 || { cat "$workdir/restart.log" >&2; fail "restart failed"; }
+compose 120 restart auth-server >"$workdir/restart.log" 2>&1 || { cat "$workdir/restart.log" >&2; fail "restart failed"; }
 wait_healthy auth-server
 keys_after="$("$node_bin" tools/compose/smoke-walkthrough.mjs jwks)"
 [[ -n "$keys_before" && "$keys_before" == "$keys_after" ]] || fail "signing keys changed across a restart: '$keys_before' then '$keys_after'"
