@@ -50,9 +50,10 @@ export class ServiceSupervisor implements OnApplicationShutdown {
 
     if (missing.includes('auth-server')) await this.start('auth-server');
     this.endpoints = await this.discoverAuthServer();
-    await Promise.all(
-      missing.filter((name) => name !== 'auth-server').map((name) => this.start(name)),
-    );
+    // Both at once; wait for both even when one fails, so that the other is known and stopped.
+    const results = await Promise.allSettled(missing.filter((name) => name !== 'auth-server').map((name) => this.start(name)));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     for (const name of missing) statuses.push({ name, url: this.urlOf(name), startedByDemo: true });
     return SERVICE_NAMES.map((name) => statuses.find((status) => status.name === name) as ServiceStatus);
   }

@@ -1,0 +1,121 @@
+import { freePort, workspaceRoot } from '@baton/testing';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatonSystem } from './support/baton-system';
+import { BlackHole } from './support/black-hole';
+import { NodeScript, ScriptResult } from './support/node-script';
+import { isListening } from './support/ports';
+
+/** The built demo (`npm run demo` runs it after building the four apps). */
+const DEMO = join(workspaceRoot(), 'dist', 'apps', 'demo', 'main.js');
+const A_RAW_JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+
+function expectAllStepsPassed(result: ScriptResult): void {
+  expect(result.stderr).toBe('');
+  for (const step of [1, 2, 3, 4]) expect(result.stdout).toContain(`Step ${step} · `);
+  expect(result.stdout).toMatch(/✓ All 4 steps behaved as expected \(\d+ checks, [\d.]+ s\)\./);
+  expect(result.stdout).not.toContain('✗');
+  // Tokens are named by a hash prefix, never printed.
+  expect(result.stdout).not.toMatch(A_RAW_JWT);
+  expect(result.code).toBe(0);
+}
+
+describe('npm run demo against running services', () => {
+  let system: BatonSystem;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    system = await BatonSystem.start();
+    env = {
+      AUTH_SERVER_URL: system.auth.issuer,
+      USER_SERVICE_URL: system.userServiceUrl,
+      MESSAGE_SERVICE_URL: system.messageServiceUrl,
+      DEMO_START_SERVICES: 'false',
+    };
+  });
+
+  afterAll(() => system?.stop());
+
+  it('walks through the four steps, prints what it checks, and exits 0', async () => {
+    const result = await NodeScript.run(DEMO, env);
+    expectAllStepsPassed(result);
+    expect(result.stdout.match(/already running/g)).toHaveLength(3);
+    expect(result.stdout).toContain('← 200 subject=alice actor=user-service');
+    // Step 3 shows the two tokens side by side and checks the exchange rules.
+    expect(result.stdout).toMatch(/aud\s+user-service\s+message-service/);
+    expect(result.stdout).toMatch(/act\s+—\s+\{"sub":"user-service"\}/);
+    expect(result.stdout).toContain('✓ narrower scope: "message.read" within "user.read message.read message.write"');
+    // Step 4: the refusal and its reason.
+    expect(result.stdout).toContain('error="invalid_token"');
+    expect(result.stdout).toContain('✓ message-service refuses it: 401 invalid_token');
+  });
+
+  it('exits 1 with a clear message when a step does not behave as expected', async () => {
+    const result = await NodeScript.run(DEMO, { ...env, DEMO_PASSWORD: 'not-alices-password' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✓ user-service answered with message-service');
+    expect(result.stdout).toMatch(/✗ alice could log in: login failed .*: Invalid username or password/);
+    expect(result.stdout).toMatch(/✗ Demo failed\. Step 2: alice could log in/);
+    expect(result.stdout).not.toContain('Step 3 · ');
+    // The services were already running: the demo left them alone.
+    for (const url of [system.auth.issuer, system.userServiceUrl, system.messageServiceUrl]) {
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    }
+  });
+});
+
+describe('npm run demo with no services running', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-demo-'));
+  });
+
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function localUrls(): Promise<{ env: Record<string, string>; ports: number[] }> {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const [auth, user, message] = ports.map((port) => `http://127.0.0.1:${port}`);
+    return {
+      ports,
+      env: { AUTH_SERVER_URL: auth as string, USER_SERVICE_URL: user as string, MESSAGE_SERVICE_URL: message as string, DEMO_DATA_DIR: dataDir },
+    };
+  }
+
+  it('starts the three services itself, walks through, and stops them again', async () => {
+    const { env, ports } = await localUrls();
+    const result = await NodeScript.run(DEMO, env);
+    expectAllStepsPassed(result);
+    expect(result.stdout.match(/started by the demo/g)).toHaveLength(3);
+    expect(existsSync(join(dataDir, 'auth-server'))).toBe(true);
+    expect(existsSync(join(dataDir, 'message-service', 'messages.sqlite'))).toBe(true);
+    for (const port of ports) expect(await isListening(port)).toBe(false);
+  });
+
+  it('refuses to go on when told not to start services, naming what is missing', async () => {
+    const { env } = await localUrls();
+    const result = await NodeScript.run(DEMO, { ...env, DEMO_START_SERVICES: 'false' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `✗ Demo failed. Before the walkthrough: not running: auth-server at ${env['AUTH_SERVER_URL']}, message-service at ${env['MESSAGE_SERVICE_URL']}, user-service at ${env['USER_SERVICE_URL']}.`,
+    );
+  });
+
+  it("names the service whose port is taken by another program, and stops what it had started", async () => {
+    const { env, ports } = await localUrls();
+    const [authPort, userPort, messagePort] = ports as [number, number, number];
+    const squatter = await BlackHole.listen(userPort);
+    try {
+      const result = await NodeScript.run(DEMO, env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(
+        `✗ Demo failed. Before the walkthrough: user-service could not start: port ${userPort} is already in use by a program that does not answer GET ${env['USER_SERVICE_URL']}/health like user-service.`,
+      );
+      expect(await isListening(authPort)).toBe(false);
+      expect(await isListening(messagePort)).toBe(false);
+    } finally {
+      await squatter.close();
+    }
+  });
+});
