@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp } from '../lib/server.mts';
@@ -58,42 +59,50 @@ export async function run(settings: Settings): Promise<void> {
     { label: 'discovery GET', request: () => ({ url: `${server.url}/.well-known/openid-configuration` }) },
   ];
 
-  const results = new Map<string, LoadResult[]>(scenarios.map((scenario) => [scenario.label, []]));
+  const results = new Map<string, Measured[]>(scenarios.map((scenario) => [scenario.label, []]));
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  /** One autocannon run, with the server's CPU time per answered request over it. */
+  const measure = async (request: LoadRequest, durationSeconds: number): Promise<Measured> => {
+    const cpuBefore = server.cpuSeconds();
+    const result = await load(request, { connections: settings.connections, durationSeconds });
+    const cpuAfter = server.cpuSeconds();
+    const cpuMicrosPerRequest =
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.total;
+    return { ...result, cpuMicrosPerRequest };
+  };
   let exchangeRequests = 0;
   try {
     const cores = `server ${server.pinned}, ${pinLoadGenerator()}; autocannon, ${settings.connections} connections, loopback`;
     log(`auth-server benchmark: ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`);
+    log(`machine: ${availableParallelism()} CPUs, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     for (const scenario of scenarios) {
-      const warm = await load(scenario.request(await subjectToken(tokenUrl, basic)), {
-        connections: settings.connections,
-        durationSeconds: settings.warmupSeconds,
-      });
+      const warm = await measure(scenario.request(await subjectToken(tokenUrl, basic)), settings.warmupSeconds);
       assertAllSucceeded(scenario.label, warm);
       if (scenario.label === 'token exchange') exchangeRequests += warm.total;
     }
     for (let round = 1; round <= settings.rounds; round += 1) {
       // A fresh subject token per round: it must outlive the round (the demo's tokens live 300 s).
       const subject = await subjectToken(tokenUrl, basic);
-      const perRound = new Map<string, LoadResult>();
+      const perRound = new Map<string, Measured>();
       for (const scenario of rotate(scenarios, round - 1)) {
-        const result = await load(scenario.request(subject), {
-          connections: settings.connections,
-          durationSeconds: settings.durationSeconds,
-        });
+        const result = await measure(scenario.request(subject), settings.durationSeconds);
         assertAllSucceeded(scenario.label, result);
         if (scenario.label === 'token exchange') exchangeRequests += result.total;
         results.get(scenario.label)?.push(result);
         perRound.set(scenario.label, result);
         log(
           `  round ${round} ${scenario.label.padEnd(18)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
-            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms`,
+            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  server CPU ${formatCpu(result.cpuMicrosPerRequest)} µs/request`,
         );
       }
       const exchange = perRound.get('token exchange');
       const credentials = perRound.get('client_credentials');
       if (exchange !== undefined && credentials !== undefined) {
         ratios.push(exchange.requestsPerSecond / credentials.requestsPerSecond);
+        if (exchange.cpuMicrosPerRequest !== undefined && credentials.cpuMicrosPerRequest !== undefined) {
+          cpuRatios.push(credentials.cpuMicrosPerRequest / exchange.cpuMicrosPerRequest);
+        }
       }
     }
   } finally {
@@ -101,18 +110,29 @@ export async function run(settings: Settings): Promise<void> {
   }
 
   const auditLines = countAuditLines(server.logFile);
+  log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine moves absolute figures)`);
   log('');
-  log('| scenario | req/s min / median / max | p50 ms min / median / max | p99 ms min / median / max |');
-  log('| --- | --- | --- | --- |');
+  log(
+    '| scenario | req/s min / median / max | p50 ms min / median / max | p99 ms min / median / max | server CPU µs/request min / median / max |',
+  );
+  log('| --- | --- | --- | --- | --- |');
   for (const [label, rounds] of results) {
+    const cpu = rounds.map((r) => r.cpuMicrosPerRequest).filter((value) => value !== undefined);
     log(
       `| ${label} | ${formatSpread(spread(rounds.map((r) => r.requestsPerSecond)))} | ` +
-        `${formatSpread(spread(rounds.map((r) => r.p50Ms)))} | ${formatSpread(spread(rounds.map((r) => r.p99Ms)))} |`,
+        `${formatSpread(spread(rounds.map((r) => r.p50Ms)))} | ${formatSpread(spread(rounds.map((r) => r.p99Ms)))} | ` +
+        `${cpu.length === rounds.length ? formatSpread(spread(cpu)) : 'n/a'} |`,
     );
   }
   log('');
-  log(`ratio exchange / client_credentials per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
-  log(`ratio min / median / max: ${formatSpread(spread(ratios), 2)} (target >= 0.80)`);
+  log(`ratio exchange / client_credentials (req/s) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
+  log(`ratio (req/s) min / median / max: ${formatSpread(spread(ratios), 2)} (target >= 0.80)`);
+  if (cpuRatios.length > 0) {
+    // Server CPU per request barely moves with other load on the machine; on one pinned core the
+    // throughput ratio is what this ratio predicts.
+    log(`ratio from server CPU per request (client_credentials / exchange) per round: ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}`);
+    log(`ratio (CPU) min / median / max: ${formatSpread(spread(cpuRatios), 2)}`);
+  }
   // autocannon counts the answers received within each run; up to one request per connection is
   // still in flight when a run stops, answered (and audited) after the count.
   const inFlight = settings.connections * (settings.rounds + 1);
@@ -136,6 +156,14 @@ async function subjectToken(tokenUrl: string, basic: string): Promise<string> {
     throw new Error(`no subject token: ${response.status} ${JSON.stringify(body)}`);
   }
   return body.access_token;
+}
+
+interface Measured extends LoadResult {
+  cpuMicrosPerRequest: number | undefined;
+}
+
+function formatCpu(micros: number | undefined): string {
+  return micros === undefined ? 'n/a' : micros.toFixed(0);
 }
 
 function assertAllSucceeded(label: string, result: LoadResult): void {

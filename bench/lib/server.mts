@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ export interface BenchServer {
   url: string;
   logFile: string;
   pinned: string;
+  /** CPU seconds (user + system, all threads) the server has used so far; `undefined` without /proc. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startBuiltApp(options: {
     url,
     logFile,
     pinned: pin ? 'taskset -c 0' : 'not pinned (no taskset)',
+    cpuSeconds: () => processCpuSeconds(child.pid),
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -96,3 +99,22 @@ export async function startBuiltApp(options: {
     },
   };
 }
+
+/**
+ * CPU time of a process from /proc/<pid>/stat (utime + stime, in clock ticks of 1/100 s on
+ * Linux). Unlike throughput it hardly moves when other work shares the machine.
+ */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
