@@ -38,7 +38,10 @@ async function request(url, init = {}) {
 }
 
 function claimsOf(jwt) {
-  const [header, payload] = jwt.split('.').map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+  const [header, payload] = jwt
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
   return { header, payload };
 }
 
