@@ -16,6 +16,8 @@
 # Environment: BATON_COMPOSE_KEEP_WORKDIR=1 keeps the work folder (logs) after the run;
 # BATON_COMPOSE_CACHE (default .data/compose-ci) keeps the debootstrap result between local runs.
 set -Eeuo pipefail
+# The whole script is one block, read before it runs: editing the file during a run cannot change it.
+{
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -27,6 +29,7 @@ compose_files=(-f docker/docker-compose.yml -f docker/docker-compose.ci.yml)
 standin_image="localhost/baton-ci-node:24"
 cache_dir="${BATON_COMPOSE_CACHE:-$root/.data/compose-ci}"
 workdir=""
+broken_dir=""
 dockerd_pid=""
 
 log() { printf '== test:compose [%4ss] %s\n' "$(($(date +%s) - started_at))" "$*"; }
@@ -78,6 +81,7 @@ cleanup() {
       sleep 1
     fi
   fi
+  [[ -n "$broken_dir" ]] && rm -rf "$broken_dir"
   if [[ -n "$workdir" && -d "$workdir" ]]; then
     # Anything dockerd left mounted under its folders (overlays, netns) goes before the folder does.
     grep -o " $workdir/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
@@ -124,6 +128,14 @@ pass "docker-compose config -q: with docker/docker-compose.ci.yml"
 "$node_bin" tools/compose/validate-compose-schema.mjs docker/docker-compose.yml docker/docker-compose.ci.yml |
   sed 's/^/   /'
 pass "Compose Specification schema: both files"
+# Both checks must also say no: the same file with one key that no Compose version knows.
+broken_dir="$(mktemp -d /tmp/baton-compose-broken.XXXXXX)"
+sed 's/^  auth-server:$/  auth-server:\n    restart_policy: always/' docker/docker-compose.yml >"$broken_dir/docker-compose.yml"
+grep -q '^    restart_policy: always$' "$broken_dir/docker-compose.yml" || fail "could not make the broken copy"
+if docker-compose -f "$broken_dir/docker-compose.yml" config -q >/dev/null 2>&1; then fail "docker-compose config accepted an unknown key"; fi
+if "$node_bin" tools/compose/validate-compose-schema.mjs "$broken_dir/docker-compose.yml" >/dev/null 2>&1; then fail "the schema check accepted an unknown key"; fi
+rm -rf "$broken_dir"
+pass "both checks refuse a copy with an unknown service key"
 
 # ---------------------------------------------------------------------------------------------
 workdir="$(mktemp -d /tmp/baton-compose.XXXXXX)"
@@ -249,3 +261,6 @@ keys_after="$("$node_bin" tools/compose/smoke-walkthrough.mjs jwks)"
 "$node_bin" tools/compose/smoke-walkthrough.mjs walkthrough >"$workdir/walkthrough-after-restart.log" 2>&1 ||
   { cat "$workdir/walkthrough-after-restart.log" >&2; fail "walkthrough after the restart"; }
 pass "same signing keys ($keys_after) and walkthrough passes after the restart"
+
+exit 0
+}
