@@ -1,0 +1,24 @@
+import type { DestinationStream } from 'pino';
+
+/**
+ * pino-pretty writing to stdout in this thread, for `LOG_FORMAT=pretty`. Loaded only then: it is
+ * a development dependency, absent from production images (where JSON is what is wanted).
+ */
+export function prettyDestination(): DestinationStream {
+  let pretty: typeof import('pino-pretty');
+  try {
+    pretty = require('pino-pretty') as typeof import('pino-pretty');
+  } catch {
+    throw new Error('LOG_FORMAT=pretty needs the pino-pretty package (a development dependency); use LOG_FORMAT=json');
+  }
+  const create = ((pretty as unknown as { default?: typeof pretty }).default ?? pretty) as unknown as (
+    options: Record<string, unknown>,
+  ) => DestinationStream;
+  return create({
+    colorize: true,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,version,service,context,req,res',
+    messageFormat: '{service} {if context}[{context}] {end}{msg}{if route} {method} {route} {status} {durationMs}ms{end}',
+  });
+}

@@ -1,0 +1,98 @@
+import { INestApplication, Inject, Injectable, Logger } from '@nestjs/common';
+import type { Server, ServerResponse } from 'node:http';
+import { RESOLVED_OBSERVABILITY_OPTIONS } from '../observability.module-definition';
+import type { ResolvedObservabilityOptions } from '../observability.options';
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Stops a service the way an orchestrator expects on SIGTERM (or Ctrl-C):
+ * 1. stop accepting connections, answer `Connection: close` from now on, and report not ready;
+ * 2. let the requests in flight finish, for at most `shutdownTimeoutMs`, then cut the rest;
+ * 3. close the application (Nest's shutdown hooks: databases, timers);
+ * 4. exit 0, or 1 if closing failed.
+ * Nest's own `enableShutdownHooks()` runs the hooks before the server stops (a database would
+ * close under a request still being served) and re-raises the signal (exit code null).
+ * A second signal during the shutdown stops the process at once.
+ */
+@Injectable()
+export class GracefulShutdown {
+  private readonly logger = new Logger(GracefulShutdown.name);
+  private readonly inFlight = new Set<ServerResponse>();
+  private stopping = false;
+
+  constructor(@Inject(RESOLVED_OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions) {}
+
+  /** True once a shutdown has begun: readiness answers 503, responses close their connection. */
+  get draining(): boolean {
+    return this.stopping;
+  }
+
+  /** Counts a response as in flight until it is over (called for every request). */
+  track(response: ServerResponse): void {
+    if (this.stopping) response.setHeader('Connection', 'close');
+    this.inFlight.add(response);
+    response.once('close', () => this.inFlight.delete(response));
+  }
+
+  /**
+   * Makes SIGTERM and SIGINT shut `app` down gracefully (call once, in main.ts). Returns a
+   * function that removes the signal listeners again.
+   */
+  install(app: INestApplication, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.stopping) {
+        this.logger.warn(`${signal} again: exiting now`);
+        exit(1);
+        return;
+      }
+      this.shutdown(app, signal).then(exit, (error: unknown) => {
+        this.logger.error({ err: error }, 'shutdown failed');
+        exit(1);
+      });
+    };
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+    return () => SIGNALS.forEach((signal) => process.removeListener(signal, onSignal));
+  }
+
+  /** Runs the shutdown and resolves with the exit code (0). Rejects when closing the app fails. */
+  async shutdown(app: INestApplication, reason: string): Promise<number> {
+    if (this.stopping) return 0;
+    this.stopping = true;
+    const server = app.getHttpServer() as Server;
+    this.logger.log(
+      `${reason}: stopping; ${this.inFlight.size} request(s) in flight, waiting up to ${this.options.shutdownTimeoutMs} ms`,
+    );
+    for (const response of this.inFlight) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
+    const cutOff = await this.closeServer(server);
+    if (cutOff > 0) this.logger.warn(`${cutOff} request(s) still running after ${this.options.shutdownTimeoutMs} ms were cut off`);
+    await app.close();
+    this.logger.log('stopped');
+    return 0;
+  }
+
+  /**
+   * Stops listening and resolves once every connection is gone: idle keep-alive connections
+   * are closed at once, busy ones when their response is over, the rest at the deadline.
+   * Resolves with the number of requests cut off.
+   */
+  private closeServer(server: Server): Promise<number> {
+    return new Promise((resolve) => {
+      let cutOff = 0;
+      const deadline = setTimeout(() => {
+        cutOff = this.inFlight.size;
+        server.closeAllConnections();
+      }, this.options.shutdownTimeoutMs);
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve(cutOff);
+      });
+      // Keep-alive connections that fall idle while draining (their request ended without
+      // `Connection: close`, e.g. answered before the signal) are not left to their timeout.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      server.once('close', () => clearInterval(sweeper));
+    });
+  }
+}
