@@ -47,9 +47,9 @@ export class DemoRunner {
         ? error.message
         : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     this.trace.failure(`✗ Demo failed. ${where}: ${message}`);
-    for (const { name, logs } of this.supervisor.logsOfStarted()) {
+    for (const { name, logs } of this.supervisor.problemsOfStarted()) {
       if (logs.length === 0) continue;
-      this.trace.line(`  last log lines of ${name} (started by the demo):`);
+      this.trace.line(`  warnings and errors of ${name} (started by the demo):`);
       for (const line of logs) this.trace.line(`    | ${line}`);
     }
   }

@@ -7,10 +7,12 @@ import { httpCall } from '../http/http-call';
 import { UnreachableError } from '../http/unreachable.error';
 import { DemoStepError } from '../trace/demo-step.error';
 import { Trace } from '../trace/trace';
+import { problemLines } from './problem-lines';
 import { AuthServerEndpoints, ServiceStatus } from './service-status';
 import { bindAddressOf, isLoopbackUrl, portOf, rebase, SERVICE_NAMES, ServiceName } from './service-url';
 
 const HEALTH_PROBE_TIMEOUT_MS = 2_000;
+
 const START_TIMEOUT_MS = 30_000;
 const PORT_VARIABLES: Record<ServiceName, string> = {
   'auth-server': 'AUTH_SERVER_PORT',
@@ -58,11 +60,11 @@ export class ServiceSupervisor implements OnApplicationShutdown {
     return SERVICE_NAMES.map((name) => statuses.find((status) => status.name === name) as ServiceStatus);
   }
 
-  /** The last lines each started service wrote, to show next to a failure. */
-  logsOfStarted(lines = 15): { name: ServiceName; logs: string[] }[] {
+  /** The last warnings and errors each started service logged, to show next to a failure. */
+  problemsOfStarted(lines = 10): { name: ServiceName; logs: string[] }[] {
     return [...this.started].map(([name, child]) => ({
       name,
-      logs: child.logs.trimEnd().split('\n').filter(Boolean).slice(-lines),
+      logs: problemLines(child.logs, lines),
     }));
   }
 
@@ -120,7 +122,7 @@ export class ServiceSupervisor implements OnApplicationShutdown {
     try {
       const child = await AppProcess.start({
         app: name,
-        env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', HOST: bindAddressOf(url), ...this.environmentOf(name) },
+        env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', NO_COLOR: '1', HOST: bindAddressOf(url), ...this.environmentOf(name) },
         healthUrl,
         timeoutMs: START_TIMEOUT_MS,
       });
