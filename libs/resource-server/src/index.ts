@@ -14,6 +14,7 @@ export * from './lib/decorators/current-principal.decorator';
 export * from './lib/errors/bearer-problems';
 export * from './lib/errors/resource-server.error';
 export * from './lib/jwks/jwks-key-store';
+export * from './lib/jwks/jwks-readiness.check';
 export * from './lib/strategy/baton-jwt.strategy';
 export * from './lib/guards/access-token.guard';
 export * from './lib/guards/scopes.guard';

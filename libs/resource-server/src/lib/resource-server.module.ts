@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { ScopesGuard } from './guards/scopes.guard';
 import { JwksKeyStore } from './jwks/jwks-key-store';
+import { JwksReadinessCheck } from './jwks/jwks-readiness.check';
 import {
   ResolvedResourceServerOptions,
   ResourceServerModuleOptions,
@@ -35,10 +36,11 @@ import { BatonJwtStrategy } from './strategy/baton-jwt.strategy';
       useFactory: (options: ResolvedResourceServerOptions) => new JwksKeyStore(options),
     },
     BatonJwtStrategy,
+    JwksReadinessCheck,
     // Order matters: the token is verified before its scopes are looked at.
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
   ],
-  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore],
+  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore, JwksReadinessCheck],
 })
 export class ResourceServerModule extends ConfigurableResourceServerModule {}

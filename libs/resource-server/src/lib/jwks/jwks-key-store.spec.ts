@@ -5,6 +5,7 @@ import { generateSigningKey, SigningKey } from '../../test-support/token-forge';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { resolveResourceServerOptions, ResourceServerModuleOptions } from '../resource-server-options';
 import { JwksKeyStore } from './jwks-key-store';
+import { JwksReadinessCheck } from './jwks-readiness.check';
 
 async function refusal(promise: Promise<unknown>): Promise<ResourceServerError> {
   try {
@@ -148,6 +149,31 @@ describe('JwksKeyStore', () => {
     expect(jwks.jwksFetches).toBe(0);
     clock += 500;
     expect((await keys.getKey(key.kid, 'ES256')).equals(key.publicKey)).toBe(true);
+  });
+
+  it('fetches the keys for a readiness probe, within the same rate limit, and stays ready once it has them', async () => {
+    await jwks.stop();
+    const keys = store({ jwksUri: jwks.jwksUri });
+    const probe = new JwksReadinessCheck(keys);
+    expect(await probe.check()).toEqual({
+      jwks: { status: 'down', message: "the issuer's signing keys could not be fetched yet" },
+    });
+    expect(keys.fetchCount).toBe(1);
+    await jwks.resume();
+    // A probe a moment later does not fetch again (at most one attempt a second while cold).
+    clock += 500;
+    expect(await keys.ensureReady()).toBe(false);
+    expect(keys.fetchCount).toBe(1);
+    clock += 500;
+    expect(await probe.check()).toEqual({ jwks: { status: 'up' } });
+    expect(keys.fetchCount).toBe(2);
+    expect(keys.ready).toBe(true);
+    // Ready is ready: later probes cost nothing, even with the issuer gone.
+    await jwks.stop();
+    clock += 60_000;
+    expect(await probe.check()).toEqual({ jwks: { status: 'up' } });
+    expect(keys.fetchCount).toBe(2);
+    await jwks.resume();
   });
 
   it('gives up on a JWKS that does not answer within the timeout', async () => {

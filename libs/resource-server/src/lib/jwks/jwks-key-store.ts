@@ -52,6 +52,22 @@ export class JwksKeyStore {
   }
 
   /**
+   * For readiness probes: true once keys were fetched; before that, fetches them (within the
+   * same rate limit as token verification, so probes cannot flood the issuer) and tells whether
+   * that worked.
+   */
+  async ensureReady(): Promise<boolean> {
+    if (this.keys !== undefined) return true;
+    if (!this.inflight && !this.mayFetch()) return false;
+    try {
+      await this.refresh();
+    } catch {
+      // Logged by load(); the probe answers "not ready".
+    }
+    return this.keys !== undefined;
+  }
+
+  /**
    * The key that verifies a token with this header, or a ResourceServerError: `invalid_token`
    * (unknown key) or `temporarily_unavailable` (the JWKS cannot be fetched).
    */
