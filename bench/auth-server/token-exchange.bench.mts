@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp } from '../lib/server.mts';
@@ -75,7 +75,7 @@ export async function run(settings: Settings): Promise<void> {
   try {
     const cores = `server ${server.pinned}, ${pinLoadGenerator()}; autocannon, ${settings.connections} connections, loopback`;
     log(`auth-server benchmark: ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`);
-    log(`machine: ${availableParallelism()} CPUs, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    log(`machine: ${cpus().length} CPUs, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     for (const scenario of scenarios) {
       const warm = await measure(scenario.request(await subjectToken(tokenUrl, basic)), settings.warmupSeconds);
       assertAllSucceeded(scenario.label, warm);

@@ -36,9 +36,11 @@ function tasksetAvailable(): boolean {
  * is pinned; returns how the runner was placed.
  */
 export function pinLoadGenerator(): string {
-  if (availableParallelism() < 2 || !tasksetAvailable()) return 'load generator not pinned';
-  const result = spawnSync('taskset', ['-a', '-p', '-c', `1-${availableParallelism() - 1}`, String(process.pid)]);
-  return result.status === 0 ? `load generator on CPU 1-${availableParallelism() - 1}` : 'load generator not pinned';
+  const cpus = availableParallelism();
+  if (cpus < 2 || !tasksetAvailable()) return 'load generator not pinned';
+  const others = cpus === 2 ? '1' : `1-${cpus - 1}`;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', others, String(process.pid)]);
+  return result.status === 0 ? `load generator on CPU ${others}` : 'load generator not pinned';
 }
 
 /**
