@@ -32,6 +32,10 @@ export class DemoRunner {
       this.trace.success(`✓ All ${STEPS} steps behaved as expected (${this.trace.passedChecks} checks, ${seconds} s).`);
       return 0;
     } catch (error) {
+      if (this.supervisor.interrupted) {
+        this.trace.failure('Interrupted: the services the demo started are stopped.');
+        return 130;
+      }
       this.reportFailure(error);
       return 1;
     } finally {

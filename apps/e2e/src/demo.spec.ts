@@ -93,6 +93,18 @@ describe('npm run demo with no services running', () => {
     for (const port of ports) expect(await isListening(port)).toBe(false);
   });
 
+  it('stops every service it started, even one still starting, when interrupted', async () => {
+    const { env, ports } = await localUrls();
+    const demo = new NodeScript(DEMO, env);
+    // The auth server is up, the other two are on their way.
+    await demo.waitFor(/starting user-service on port/);
+    demo.child.kill('SIGINT');
+    const result = await demo.finished;
+    expect(result.stdout).toContain('Interrupted: the services the demo started are stopped.');
+    expect(result.code).toBe(130);
+    for (const port of ports) expect(await isListening(port)).toBe(false);
+  });
+
   it('refuses to go on when told not to start services, naming what is missing', async () => {
     const { env } = await localUrls();
     const result = await NodeScript.run(DEMO, { ...env, DEMO_START_SERVICES: 'false' });

@@ -28,12 +28,20 @@ const PORT_VARIABLES: Record<ServiceName, string> = {
 @Injectable()
 export class ServiceSupervisor implements OnApplicationShutdown {
   private readonly started = new Map<ServiceName, AppProcess>();
+  /** Starts still waiting for the service's health check; a shutdown waits for them. */
+  private readonly starting = new Set<Promise<unknown>>();
+  private shuttingDown = false;
   private endpoints: AuthServerEndpoints | undefined;
 
   constructor(
     @InjectAppConfig(demoConfig) private readonly config: DemoConfig,
     private readonly trace: Trace,
   ) {}
+
+  /** Whether the demo was told to stop (Ctrl-C, SIGTERM) while it ran. */
+  get interrupted(): boolean {
+    return this.shuttingDown;
+  }
 
   /** The auth server's issuer and endpoints, as reachable from here (after ensureRunning). */
   get authServer(): AuthServerEndpoints {
@@ -75,8 +83,14 @@ export class ServiceSupervisor implements OnApplicationShutdown {
     for (const [, child] of running) await child.stop();
   }
 
+  /**
+   * Ctrl-C or SIGTERM: stops what runs, and what is still starting as soon as its start ends,
+   * so no service outlives the demo.
+   */
   async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
     await this.stopStarted();
+    await Promise.allSettled([...this.starting]);
   }
 
   private urlOf(name: ServiceName): string {
@@ -119,16 +133,25 @@ export class ServiceSupervisor implements OnApplicationShutdown {
     const url = this.urlOf(name);
     const healthUrl = `${url}/health`;
     this.trace.note(`starting ${name} on port ${portOf(url)} ...`);
+    const starting = AppProcess.start({
+      app: name,
+      env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', NO_COLOR: '1', HOST: bindAddressOf(url), ...this.environmentOf(name) },
+      healthUrl,
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    this.starting.add(starting);
     try {
-      const child = await AppProcess.start({
-        app: name,
-        env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', NO_COLOR: '1', HOST: bindAddressOf(url), ...this.environmentOf(name) },
-        healthUrl,
-        timeoutMs: START_TIMEOUT_MS,
-      });
+      const child = await starting;
+      if (this.shuttingDown) {
+        await child.stop();
+        throw new DemoStepError(`stopped: ${name} was started while the demo was being stopped`);
+      }
       this.started.set(name, child);
     } catch (error) {
+      if (error instanceof DemoStepError) throw error;
       throw new DemoStepError(startFailure(name, url, error instanceof Error ? error.message : String(error)));
+    } finally {
+      this.starting.delete(starting);
     }
   }
 
