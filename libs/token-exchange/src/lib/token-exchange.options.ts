@@ -48,4 +48,11 @@ export interface TokenExchangeModuleOptions {
   downstreams?: Readonly<Record<string, DownstreamOptions>>;
   /** Clock for expiry decisions; tests pass one they control. */
   clock?: Clock;
+  /**
+   * Extra headers for every request this module sends (token endpoint, discovery, downstreams),
+   * read at each request: e.g. `() => requestContext.outgoingHeaders()` so the request id of the
+   * call being served travels on. They never replace the module's own headers (Authorization,
+   * Content-Type, Accept).
+   */
+  requestHeaders?: () => Readonly<Record<string, string>>;
 }

@@ -14,6 +14,7 @@ import { TokenExchangeMisconfiguredError } from './errors/token-exchange-misconf
 import { TokenExchangeError } from './errors/token-exchange.error';
 import { ExchangeRequest, ExchangedToken } from './exchange-request';
 import { SingleFlight } from './single-flight';
+import { withRequestHeaders } from './request-headers';
 import { fingerprint } from './token-fingerprint';
 import { TOKEN_EXCHANGE_OPTIONS } from './token-exchange.module-definition';
 import { TokenExchangeModuleOptions } from './token-exchange.options';
@@ -38,6 +39,14 @@ export interface TokenExchangeCounters {
   cacheSize: number;
   /** Failed exchanges by code: the auth server's OAuth error, or `timeout`, `network_error`, `http_503`... */
   failures: Record<string, number>;
+}
+
+/** How one exchange with the auth server went (cache hits and joined flights make none). */
+export interface ExchangeOutcome {
+  /** From the start of the exchange to its end, discovery and the one retry included. */
+  durationMs: number;
+  /** `success`, or the failure code also counted in `counters().failures`. */
+  result: string;
 }
 
 interface CacheEntry {
@@ -107,6 +116,7 @@ export class TokenExchangeService {
     retries: 0,
     invalidations: 0,
   };
+  private readonly listeners = new Set<(outcome: ExchangeOutcome) => void>();
   private tokenEndpoint: string | undefined;
   private discovery: Promise<string> | undefined;
 
@@ -188,6 +198,35 @@ export class TokenExchangeService {
     };
   }
 
+  /**
+   * Calls `listener` after every exchange with the auth server, with its duration and result
+   * (for latency metrics). Returns a function that removes the listener.
+   */
+  onExchange(listener: (outcome: ExchangeOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Whether the token endpoint answers (for readiness probes): found through discovery if need
+   * be, then asked with a GET, which any auth server answers without issuing anything. Resolves
+   * with the endpoint and its HTTP status; rejects with `AuthServerUnavailableError` when it
+   * cannot be reached in time or answers 5xx.
+   */
+  async checkTokenEndpoint(): Promise<{ endpoint: string; status: number }> {
+    const endpoint = await this.resolveTokenEndpoint();
+    const headers = this.headers({ Accept: 'application/json' });
+    const result = await this.send(() =>
+      firstValueFrom(this.http.get<string>(endpoint, { headers, ...rawTextRequest(this.timeoutMs) })),
+    );
+    if (result.kind === 'timeout') throw new AuthServerUnavailableError('timeout', this.retryAfterSeconds);
+    if (result.kind !== 'response') throw new AuthServerUnavailableError('network_error', this.retryAfterSeconds);
+    if (result.response.status >= 500) {
+      throw new AuthServerUnavailableError(`http_${result.response.status}`, this.retryAfterSeconds);
+    }
+    return { endpoint, status: result.response.status };
+  }
+
   private keyParts(request: ExchangeRequest): ExchangeCacheKeyParts {
     const subjectToken = request.subjectToken;
     if (typeof subjectToken !== 'string' || subjectToken === '' || subjectToken.length > MAX_TOKEN_LENGTH) {
@@ -208,6 +247,7 @@ export class TokenExchangeService {
   }
 
   private async exchangeAndStore(parts: ExchangeCacheKeyParts, key: string | undefined): Promise<ExchangedToken> {
+    const started = performance.now();
     try {
       const obtainedAt = this.clock.now();
       const token = await this.requestToken(parts, obtainedAt);
@@ -221,11 +261,27 @@ export class TokenExchangeService {
         });
         if (until > this.clock.now()) this.cache.set(key, { token, usableUntil: until });
       }
+      this.notify(started, 'success');
       return token;
     } catch (error) {
-      this.recordFailure(error, parts);
+      this.notify(started, this.recordFailure(error, parts));
       throw error;
     }
+  }
+
+  private notify(started: number, result: string): void {
+    const outcome: ExchangeOutcome = { durationMs: performance.now() - started, result };
+    for (const listener of this.listeners) {
+      try {
+        listener(outcome);
+      } catch (error) {
+        this.logger.error(`An exchange listener failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private headers(own: Record<string, string>): Record<string, string> {
+    return withRequestHeaders(this.options.requestHeaders, own);
   }
 
   private async requestToken(parts: ExchangeCacheKeyParts, obtainedAt: number): Promise<ExchangedToken> {
@@ -277,11 +333,11 @@ export class TokenExchangeService {
     return this.send(() =>
       firstValueFrom(
         this.http.post<string>(endpoint, form, {
-          headers: {
+          headers: this.headers({
             Authorization: this.authorization,
             'Content-Type': 'application/x-www-form-urlencoded',
             Accept: 'application/json',
-          },
+          }),
           ...rawTextRequest(timeoutMs),
         }),
       ),
@@ -345,7 +401,7 @@ export class TokenExchangeService {
           ? await this.send(() =>
               firstValueFrom(
                 this.http.get<string>(`${issuer}${path}`, {
-                  headers: { Accept: 'application/json' },
+                  headers: this.headers({ Accept: 'application/json' }),
                   ...rawTextRequest(remaining),
                 }),
               ),
@@ -374,7 +430,8 @@ export class TokenExchangeService {
     throw new TokenExchangeMisconfiguredError('discovery_invalid', `no discovery document at ${issuer}`);
   }
 
-  private recordFailure(error: unknown, parts: ExchangeCacheKeyParts): void {
+  /** Logs a failed exchange as what it is, counts it by code, and returns the code. */
+  private recordFailure(error: unknown, parts: ExchangeCacheKeyParts): string {
     const target = parts.audience ?? parts.resource ?? '(default target)';
     const subject = fingerprint(parts.subjectToken);
     let code = 'internal_error';
@@ -393,6 +450,7 @@ export class TokenExchangeService {
       this.logger.error(`Token exchange failed unexpectedly: ${String(error)}`);
     }
     this.failures.set(code, (this.failures.get(code) ?? 0) + 1);
+    return code;
   }
 }
 

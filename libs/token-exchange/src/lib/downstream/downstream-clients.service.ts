@@ -17,7 +17,8 @@ export class DownstreamClients {
   ) {
     const retryAfterSeconds = options.retryAfterSeconds ?? 5;
     for (const [name, downstream] of Object.entries(options.downstreams ?? {})) {
-      this.clients.set(name, new DownstreamClient(name, downstream, tokens, http, retryAfterSeconds));
+      const client = new DownstreamClient(name, downstream, tokens, http, retryAfterSeconds, options.requestHeaders);
+      this.clients.set(name, client);
     }
   }
 

@@ -6,6 +6,7 @@ import { DownstreamFailedError } from '../errors/downstream-failed.error';
 import { DownstreamUnavailableError } from '../errors/downstream-unavailable.error';
 import { ExchangeRequest, ExchangedToken } from '../exchange-request';
 import { TokenExchangeService } from '../token-exchange.service';
+import { withRequestHeaders } from '../request-headers';
 import { DownstreamOptions } from '../token-exchange.options';
 import { fingerprint } from '../token-fingerprint';
 import { DownstreamRequest, DownstreamResponse } from './downstream-request';
@@ -31,6 +32,8 @@ export class DownstreamClient {
     private readonly tokens: TokenExchangeService,
     private readonly http: HttpService,
     private readonly retryAfterSeconds: number,
+    /** The module's `requestHeaders` hook: extra headers for each call (never Authorization). */
+    private readonly requestHeaders?: () => Readonly<Record<string, string>>,
   ) {
     this.logger = new Logger(`DownstreamClient:${name}`);
     if (!/^https?:\/\/[^/]/.test(options.baseUrl)) {
@@ -83,11 +86,11 @@ export class DownstreamClient {
         this.http.request<string>({
           url,
           method: request.method ?? 'GET',
-          headers: {
+          headers: withRequestHeaders(this.requestHeaders, {
             Authorization: `Bearer ${token.accessToken}`,
             Accept: 'application/json',
             ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
-          },
+          }),
           data: hasBody ? JSON.stringify(request.body) : undefined,
           signal: AbortSignal.timeout(this.timeoutMs),
           responseType: 'text',
