@@ -1,11 +1,19 @@
 import 'reflect-metadata'; // @Type() reads design-time metadata as the class is declared: load the polyfill first
 
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { MESSAGES_PAGE_MAX_LIMIT } from './messages.constants';
+import { MESSAGES_PAGE_DEFAULT_LIMIT, MESSAGES_PAGE_MAX_LIMIT } from './messages.constants';
 
 /** Query of `GET /api/messages`: page size and the `nextCursor` of the previous page. */
 export class ListMessagesQuery {
+  @ApiPropertyOptional({
+    description: 'Messages per page',
+    type: 'integer',
+    minimum: 1,
+    maximum: MESSAGES_PAGE_MAX_LIMIT,
+    default: MESSAGES_PAGE_DEFAULT_LIMIT,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +21,7 @@ export class ListMessagesQuery {
   @Max(MESSAGES_PAGE_MAX_LIMIT)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page', pattern: '^[A-Za-z0-9_-]{1,64}$' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'cursor must be a nextCursor value from a previous page' })
