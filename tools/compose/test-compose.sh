@@ -212,8 +212,13 @@ export PATH="$workdir/bin:$PATH" COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 BU
 
 log "building ${services[*]} in parallel (docker/Dockerfile, one image per app)"
 build_started=$(date +%s)
-compose 1200 build --parallel "${services[@]}" >"$workdir/build.log" 2>&1 ||
-  { tail -80 "$workdir/build.log" >&2; fail "image build failed (log above)"; }
+build_failed() {
+  # Parallel builds interleave their output: show the error lines themselves, then the end.
+  grep -E -A4 'ERROR in|error TS[0-9]+|npm (ERR|error)|ERROR:|executor failed' "$workdir/build.log" | head -80 >&2
+  tail -15 "$workdir/build.log" >&2
+  fail "image build failed (errors above)"
+}
+compose 1200 build --parallel "${services[@]}" >"$workdir/build.log" 2>&1 || build_failed
 image_sizes="$(docker_cli images --format '{{.Repository}} {{.Size}}' | grep "^${project}_" | sed "s/^${project}_//" | paste -sd, - | sed 's/,/, /g')"
 pass "images built in $(($(date +%s) - build_started)) s: $image_sizes (the stand-in base alone: $(docker_cli images --format '{{.Size}}' "$standin_image"))"
 
