@@ -1,18 +1,22 @@
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '@baton/config';
+import { loadConfigOrExit, summarizeConfig } from '@baton/config';
+import { enableGracefulShutdown, logServiceStarted, serviceVersion, useStructuredLogs } from '@baton/observability';
+import { setUpApiDocs } from '@baton/resource-server';
 import { AppModule } from './app.module';
 import { messageServiceConfig } from './config/message-service.config';
-import { nestLogLevels } from './logging/nest-log-levels';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(messageServiceConfig);
-  const app = await NestFactory.create(AppModule, { logger: nestLogLevels(config.logLevel) });
-  app.enableShutdownHooks();
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  useStructuredLogs(app);
+  enableGracefulShutdown(app);
+  setUpApiDocs(app, {
+    title: 'message-service',
+    description: 'Messages between users. Every route needs an access token whose audience is message-service.',
+    version: serviceVersion(),
+  });
   await app.listen(config.port, config.host);
-  new Logger('MessageService').log(
-    `message-service listening on ${await app.getUrl()} (audience ${config.audience}, issuer ${config.authIssuer}, database ${config.database})`,
-  );
+  await logServiceStarted(app, summarizeConfig(messageServiceConfig.schema, config));
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,34 +1,42 @@
 import { appConfigModule } from '@baton/config';
+import { ObservabilityModule, observabilityOptionsFromConfig, RequestContext } from '@baton/observability';
 import {
   ApiExceptionFilter,
   ApiValidationPipe,
-  HealthModule,
+  JwksReadinessCheck,
   ResourceServerModule,
+  resourceServerOptionsFromConfig,
 } from '@baton/resource-server';
 import { TokenExchangeModule } from '@baton/token-exchange';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { USER_SERVICE_AUDIENCE, UserServiceConfig, userServiceConfig } from './config/user-service.config';
+import { TokenEndpointReadinessCheck } from './health/token-endpoint-readiness.check';
+import { UserServiceMetrics } from './metrics/user-service.metrics';
 import { MESSAGE_SERVICE } from './users/message-service.client';
 import { UsersModule } from './users/users.module';
 
-/** Composition: configuration, resource server (audience user-service), token exchange, routes. */
+/** Composition: configuration, observability, resource server (audience user-service), token exchange, routes. */
 @Module({
   imports: [
     appConfigModule(userServiceConfig),
+    // Logs, request ids, /metrics, /health/live and /health/ready (ready: keys fetched, token endpoint answers).
+    ObservabilityModule.forRootAsync({
+      inject: [userServiceConfig.KEY],
+      useFactory: (config: UserServiceConfig) =>
+        observabilityOptionsFromConfig(config, {
+          service: 'user-service',
+          readiness: [JwksReadinessCheck, TokenEndpointReadinessCheck],
+        }),
+    }),
     ResourceServerModule.forRootAsync({
       inject: [userServiceConfig.KEY],
-      useFactory: (config: UserServiceConfig) => ({
-        issuer: config.authIssuer,
-        audience: USER_SERVICE_AUDIENCE,
-        jwksUri: config.authJwksUri || undefined,
-        algorithms: config.authAlgorithms,
-        clockToleranceSeconds: config.authClockToleranceSeconds,
-      }),
+      useFactory: (config: UserServiceConfig) =>
+        resourceServerOptionsFromConfig(config, { audience: USER_SERVICE_AUDIENCE }),
     }),
     TokenExchangeModule.forRootAsync({
-      inject: [userServiceConfig.KEY],
-      useFactory: (config: UserServiceConfig) => ({
+      inject: [userServiceConfig.KEY, RequestContext],
+      useFactory: (config: UserServiceConfig, requestContext: RequestContext) => ({
         issuer: config.authIssuer,
         tokenEndpoint: config.authTokenEndpoint || undefined,
         clientId: config.tokenExchangeClientId,
@@ -43,14 +51,17 @@ import { UsersModule } from './users/users.module';
             timeoutMs: config.downstreamTimeoutMs,
           },
         },
+        // The request id of the call being served goes on to the auth server and message-service.
+        requestHeaders: () => requestContext.outgoingHeaders(),
       }),
     }),
-    HealthModule,
     UsersModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useClass: ApiValidationPipe },
+    TokenEndpointReadinessCheck,
+    UserServiceMetrics,
   ],
 })
 export class AppModule {}

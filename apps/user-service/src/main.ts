@@ -1,15 +1,27 @@
-import { loadConfigOrExit } from '@baton/config';
-import { Logger } from '@nestjs/common';
+import { loadConfigOrExit, summarizeConfig } from '@baton/config';
+import { enableGracefulShutdown, logServiceStarted, serviceVersion, useStructuredLogs } from '@baton/observability';
+import { setUpApiDocs } from '@baton/resource-server';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { userServiceConfig } from './config/user-service.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(userServiceConfig);
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  useStructuredLogs(app);
+  enableGracefulShutdown(app);
+  setUpApiDocs(app, {
+    title: 'user-service',
+    description:
+      "The caller's identity and messages. Every route needs an access token whose audience is user-service; " +
+      'messages are fetched from message-service with a token exchanged for the caller (RFC 8693).',
+    version: serviceVersion(),
+  });
   await app.listen(config.port, config.host);
-  new Logger('UserService').log(`user-service listening on ${await app.getUrl()} (audience user-service)`);
+  await logServiceStarted(app, summarizeConfig(userServiceConfig.schema, config));
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`user-service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

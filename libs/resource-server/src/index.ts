@@ -20,5 +20,4 @@ export * from './lib/guards/access-token.guard';
 export * from './lib/guards/scopes.guard';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/api-validation.pipe';
-export * from './lib/http/health.controller';
-export * from './lib/http/health.module';
+export * from './lib/http/api-docs';

@@ -1,9 +1,11 @@
 import { booleanEntry, commonConfig, defineAppConfig, portEntry, stringEntry } from '@baton/config';
+import { observabilityConfig, withObservabilityRules } from '@baton/observability';
 import { resourceServerConfig } from '@baton/resource-server';
 
 /** message-service configuration: the only place that reads its environment. */
-export const messageServiceConfig = defineAppConfig('messageService', {
+export const messageServiceConfig = withObservabilityRules(defineAppConfig('messageService', {
   ...commonConfig,
+  ...observabilityConfig,
   ...resourceServerConfig,
   port: portEntry('MESSAGE_SERVICE_PORT', { description: 'HTTP port of message-service', default: 8081 }),
   audience: stringEntry('MESSAGE_SERVICE_AUDIENCE', {
@@ -18,6 +20,6 @@ export const messageServiceConfig = defineAppConfig('messageService', {
     description: 'Store demo messages for alice and bob on the first start of a database',
     default: true,
   }),
-});
+}));
 
 export type MessageServiceConfig = ReturnType<typeof messageServiceConfig.load>;

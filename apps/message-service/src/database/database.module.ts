@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { messageServiceConfig, MessageServiceConfig } from '../config/message-service.config';
+import { DatabaseReadinessCheck } from './database-readiness.check';
 import { SqliteDatabase } from './sqlite-database';
 
 @Module({
@@ -9,7 +10,8 @@ import { SqliteDatabase } from './sqlite-database';
       inject: [messageServiceConfig.KEY],
       useFactory: (config: MessageServiceConfig) => new SqliteDatabase(config.database),
     },
+    DatabaseReadinessCheck,
   ],
-  exports: [SqliteDatabase],
+  exports: [SqliteDatabase, DatabaseReadinessCheck],
 })
 export class DatabaseModule {}

@@ -8,14 +8,18 @@ import {
   MessageResponse,
 } from '@baton/dto';
 import { CurrentPrincipal, Principal, Scopes } from '@baton/resource-server';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServerResponse } from 'node:http';
 import { MessagesService } from './messages.service';
 
+@ApiTags('messages')
 @Controller('api/messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   /** The caller's inbox (messages addressed to the token's `sub`), newest first. */
+  @ApiOperation({ summary: "The caller's inbox: messages addressed to the token's sub, newest first" })
+  @ApiOkResponse({ type: MessageListResponse })
   @Scopes(MESSAGE_READ_SCOPE)
   @Get()
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListMessagesQuery): MessageListResponse {
@@ -23,6 +27,8 @@ export class MessagesController {
   }
 
   /** Sends a message from the token's `sub`. */
+  @ApiOperation({ summary: "Sends a message from the token's sub" })
+  @ApiCreatedResponse({ type: MessageResponse, description: 'Stored; Location names the new message' })
   @Scopes(MESSAGE_WRITE_SCOPE)
   @Post()
   send(
@@ -36,6 +42,9 @@ export class MessagesController {
   }
 
   /** One message, for its sender or recipient only (404 for anyone else). */
+  @ApiOperation({ summary: 'One message, for its sender or recipient only' })
+  @ApiOkResponse({ type: MessageResponse })
+  @ApiNotFoundResponse({ description: 'No such message, or not one of the caller' })
   @Scopes(MESSAGE_READ_SCOPE)
   @Get(':id')
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): MessageResponse {

@@ -10,6 +10,7 @@ import {
   stringEntry,
   urlEntry,
 } from '@baton/config';
+import { observabilityConfig, withObservabilityRules } from '@baton/observability';
 import { resourceServerConfig } from '@baton/resource-server';
 
 /** The audience of tokens issued for this service (`aud`), as registered at the auth server. */
@@ -20,6 +21,7 @@ const DEMO_CLIENT_SECRET = 'secret';
 
 const schema = {
   ...commonConfig,
+  ...observabilityConfig,
   ...resourceServerConfig,
   port: portEntry('USER_SERVICE_PORT', { description: 'HTTP port of user-service', default: 8080 }),
   authTokenEndpoint: urlEntry('AUTH_TOKEN_ENDPOINT', {
@@ -71,8 +73,11 @@ export type UserServiceConfig = ConfigValues<typeof schema>;
 
 const base = defineAppConfig('userService', schema);
 
-/** user-service configuration: the schema above, plus the rule that production needs a real secret. */
-export const userServiceConfig: AppConfig<typeof schema> = {
+/**
+ * user-service configuration: the schema above, plus the rules that production needs a real
+ * secret and a metrics token.
+ */
+export const userServiceConfig: AppConfig<typeof schema> = withObservabilityRules({
   ...base,
   load: () => {
     const values = base.load();
@@ -84,4 +89,4 @@ export const userServiceConfig: AppConfig<typeof schema> = {
     }
     return values;
   },
-};
+});

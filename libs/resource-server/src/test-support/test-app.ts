@@ -9,7 +9,7 @@ import { Public } from '../lib/decorators/public.decorator';
 import { Scopes } from '../lib/decorators/scopes.decorator';
 import { ApiExceptionFilter } from '../lib/http/api-exception.filter';
 import { ApiValidationPipe } from '../lib/http/api-validation.pipe';
-import { HealthModule } from '../lib/http/health.module';
+import { setUpApiDocs } from '../lib/http/api-docs';
 import { Principal } from '../lib/principal';
 import { ResourceServerModuleOptions } from '../lib/resource-server-options';
 import { ResourceServerModule } from '../lib/resource-server.module';
@@ -106,10 +106,13 @@ export interface RunningTestApp {
   close(): Promise<void>;
 }
 
-/** A small Nest app using the module, listening on 127.0.0.1, for real HTTP requests. */
-export async function startTestApp(options: ResourceServerModuleOptions): Promise<RunningTestApp> {
+/**
+ * A small Nest app using the module, listening on 127.0.0.1, for real HTTP requests; with
+ * `apiDocs`, its OpenAPI document at /api/docs.json.
+ */
+export async function startTestApp(options: ResourceServerModuleOptions, apiDocs = false): Promise<RunningTestApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ResourceServerModule.forRoot(options), HealthModule],
+    imports: [ResourceServerModule.forRoot(options)],
     controllers: [ProbeController, ScopedController],
     providers: [
       { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -117,6 +120,7 @@ export async function startTestApp(options: ResourceServerModuleOptions): Promis
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
+  if (apiDocs) setUpApiDocs(app, { title: 'probe', description: 'A test resource server', version: '1.0.0' });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };

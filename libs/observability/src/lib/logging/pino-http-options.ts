@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Params } from 'nestjs-pino';
-import { DestinationStream, stdTimeFunctions } from 'pino';
+import { DestinationStream, pino, stdTimeFunctions } from 'pino';
 import type { Options } from 'pino-http';
 import { assignRequestId } from '../context/assign-request-id';
 import { routeOf } from '../metrics/route-of';
@@ -48,9 +48,10 @@ export function pinoHttpParams(options: ResolvedObservabilityOptions): Params {
     customSuccessObject: (request, response, value) => ({ ...summary(request, response, options), ...value }),
     customErrorObject: (request, response, _error, value) => ({ ...summary(request, response, options), ...value }),
   };
-  const destination: DestinationStream | undefined =
-    options.logDestination ?? (options.logFormat === 'pretty' ? prettyDestination() : undefined);
-  return { pinoHttp: destination === undefined ? pinoOptions : [pinoOptions, destination] };
+  // Synchronous stdout: lines stay in order and none is lost when the process exits after SIGTERM.
+  const destination: DestinationStream =
+    options.logDestination ?? (options.logFormat === 'pretty' ? prettyDestination() : pino.destination({ dest: 1, sync: true }));
+  return { pinoHttp: [pinoOptions, destination] };
 }
 
 /** The flat fields of the `request completed` line, easy to filter and aggregate on. */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { JwksTestServer } from '../../test-support/jwks-test-server';
 import { RunningTestApp, startTestApp } from '../../test-support/test-app';
 
-describe('ApiExceptionFilter, ApiValidationPipe and HealthModule over HTTP', () => {
+describe('ApiExceptionFilter and ApiValidationPipe over HTTP', () => {
   let jwks: JwksTestServer;
   let server: RunningTestApp;
 
@@ -18,12 +18,6 @@ describe('ApiExceptionFilter, ApiValidationPipe and HealthModule over HTTP', () 
 
   const post = (path: string, body: string, contentType = 'application/json') =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
-
-  it('answers GET /health without a token', async () => {
-    const response = await fetch(`${server.url}/health`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
-  });
 
   it('turns an unexpected error into a 500 with an error id, logged once, no internals in the answer', async () => {
     const logged: string[] = [];

@@ -1,0 +1,30 @@
+import { TokenExchangeService } from '@baton/token-exchange';
+import { Injectable } from '@nestjs/common';
+import type { HealthIndicatorResult } from '@nestjs/terminus';
+
+/** A token endpoint that answered is trusted to be there for this long before it is asked again. */
+export const TOKEN_ENDPOINT_CHECK_TTL_MS = 30_000;
+
+/**
+ * Readiness of user-service's token exchange: the auth server's token endpoint answers. A success
+ * is remembered for 30 s, so probes every few seconds do not become a steady load (and log lines)
+ * on the auth server; a failure is asked again at the next probe.
+ */
+@Injectable()
+export class TokenEndpointReadinessCheck {
+  private answeredAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly tokenExchange: TokenExchangeService) {}
+
+  async check(): Promise<HealthIndicatorResult<'tokenEndpoint'>> {
+    if (Date.now() - this.answeredAt < TOKEN_ENDPOINT_CHECK_TTL_MS) return { tokenEndpoint: { status: 'up' } };
+    try {
+      await this.tokenExchange.checkTokenEndpoint();
+      this.answeredAt = Date.now();
+      return { tokenEndpoint: { status: 'up' } };
+    } catch (error) {
+      const reason = (error as { reason?: unknown }).reason;
+      return { tokenEndpoint: { status: 'down', message: `the token endpoint cannot be reached (${String(reason ?? error)})` } };
+    }
+  }
+}
