@@ -214,7 +214,8 @@ log "building ${services[*]} in parallel (docker/Dockerfile, one image per app)"
 build_started=$(date +%s)
 build_failed() {
   # Parallel builds interleave their output: show the error lines themselves, then the end.
-  grep -E -A4 'ERROR in|error TS[0-9]+|npm (ERR|error)|ERROR:|executor failed' "$workdir/build.log" | head -80 >&2
+  sed 's/\x1b\[[0-9;]*m//g' "$workdir/build.log" |
+    grep -E -A3 'ERROR in|TS[0-9]{4}:|npm (ERR|error)|ERROR:|executor failed' | head -80 >&2
   tail -15 "$workdir/build.log" >&2
   fail "image build failed (errors above)"
 }
