@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { formatSpread, spread } from '../lib/stats.mts';
@@ -31,6 +32,8 @@ export async function run(settings: Settings): Promise<void> {
       AUTH_SERVER_DATABASE: ':memory:',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
+      // Production mode wants /metrics protected; the benchmark never calls it.
+      METRICS_TOKEN: randomBytes(24).toString('base64url'),
     }),
   });
   const tokenUrl = `${server.url}/oauth2/token`;
