@@ -141,15 +141,17 @@ export class ExchangeFixture {
   }
 
   /**
-   * The audit lines the server wrote so far (LOG_FORMAT=json: one JSON object per line, the entry
-   * as its `message`, under the context `TokenExchangeAudit`).
+   * The audit lines the server wrote so far (LOG_FORMAT=json: one JSON object per line, the
+   * entry's fields at the top of the line next to the logger's own, under the context
+   * `TokenExchangeAudit`).
    */
   auditEntries(): TokenExchangeAuditEntry[] {
     const entries: TokenExchangeAuditEntry[] = [];
     for (const line of this.server.process.logs.split('\n')) {
       if (!line.includes('"TokenExchangeAudit"')) continue;
-      const record = JSON.parse(line) as { context?: string; message?: TokenExchangeAuditEntry };
-      if (record.context === 'TokenExchangeAudit' && record.message?.event === 'token_exchange') entries.push(record.message);
+      const record = JSON.parse(line) as Partial<TokenExchangeAuditEntry> & { context?: string };
+      if (record.context !== 'TokenExchangeAudit' || record.event !== 'token_exchange') continue;
+      entries.push(auditFieldsOf(record as TokenExchangeAuditEntry));
     }
     return entries;
   }
@@ -167,6 +169,31 @@ export class ExchangeFixture {
       await new Promise((wait) => setTimeout(wait, 20));
     }
   }
+}
+
+/** The audit entry's own fields of a log line (without level, time of the line, service, requestId...). */
+const AUDIT_FIELDS: readonly (keyof TokenExchangeAuditEntry)[] = [
+  'event',
+  'time',
+  'result',
+  'error',
+  'errorDescription',
+  'client',
+  'subjectSub',
+  'subjectJti',
+  'fromAudience',
+  'toAudience',
+  'scopeRequested',
+  'scopeGranted',
+  'actChain',
+  'actorSub',
+  'actorJti',
+  'issuedJti',
+  'expiresIn',
+];
+
+function auditFieldsOf(line: TokenExchangeAuditEntry): TokenExchangeAuditEntry {
+  return Object.fromEntries(AUDIT_FIELDS.filter((field) => field in line).map((field) => [field, line[field]])) as unknown as TokenExchangeAuditEntry;
 }
 
 /** The claims of a compact JWT, unverified (tests verify with the JWKS separately). */
