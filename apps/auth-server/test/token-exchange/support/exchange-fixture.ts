@@ -141,17 +141,20 @@ export class ExchangeFixture {
   }
 
   /**
-   * The audit lines the server wrote so far (LOG_FORMAT=json: one JSON object per line, the
-   * entry's fields at the top of the line next to the logger's own, under the context
-   * `TokenExchangeAudit`).
+   * The audit lines the server wrote so far (LOG_FORMAT=json: one JSON object per line under the
+   * context `TokenExchangeAudit`, the entry's fields next to the logger's own with pino, nested
+   * as `message` with Nest's own JSON logger).
    */
   auditEntries(): TokenExchangeAuditEntry[] {
     const entries: TokenExchangeAuditEntry[] = [];
     for (const line of this.server.process.logs.split('\n')) {
       if (!line.includes('"TokenExchangeAudit"')) continue;
-      const record = JSON.parse(line) as Partial<TokenExchangeAuditEntry> & { context?: string };
-      if (record.context !== 'TokenExchangeAudit' || record.event !== 'token_exchange') continue;
-      entries.push(auditFieldsOf(record as TokenExchangeAuditEntry));
+      const record = JSON.parse(line) as Partial<TokenExchangeAuditEntry> & { context?: string; message?: unknown };
+      if (record.context !== 'TokenExchangeAudit') continue;
+      // pino puts the entry's fields on the line itself; Nest's own JSON logger nests it as `message`.
+      const nested = record.message as Partial<TokenExchangeAuditEntry> | undefined;
+      const fields = typeof nested === 'object' && nested !== null ? nested : record;
+      if (fields.event === 'token_exchange') entries.push(auditFieldsOf(fields as TokenExchangeAuditEntry));
     }
     return entries;
   }
