@@ -43,7 +43,7 @@ describe('TokenExchangeAudit', () => {
       {
         level: 'log',
         context: 'TokenExchangeAudit',
-        message: { event: 'token_exchange', time: '2026-11-27T10:00:00.000Z', result: 'granted', ...facts },
+        message: { event: 'token_exchange', decidedAt: '2026-11-27T10:00:00.000Z', result: 'granted', ...facts },
       },
     ]);
   });
@@ -56,7 +56,7 @@ describe('TokenExchangeAudit', () => {
         context: 'TokenExchangeAudit',
         message: {
           event: 'token_exchange',
-          time: '1970-01-01T00:00:00.000Z',
+          decidedAt: '1970-01-01T00:00:00.000Z',
           result: 'refused',
           error: 'invalid_target',
           errorDescription: 'nope',

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { TokenExchangeAuditEntry } from '@baton/dto';
 
 /** What the grant learnt about one exchange before it was granted or refused. */
-export type TokenExchangeAuditFacts = Omit<TokenExchangeAuditEntry, 'event' | 'time' | 'result' | 'error' | 'errorDescription'>;
+export type TokenExchangeAuditFacts = Omit<TokenExchangeAuditEntry, 'event' | 'decidedAt' | 'result' | 'error' | 'errorDescription'>;
 
 /**
  * Writes the one structured audit line of each exchange, granted or refused. Entries carry
@@ -14,7 +14,7 @@ export class TokenExchangeAudit {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   granted(facts: TokenExchangeAuditFacts): TokenExchangeAuditEntry {
-    const entry: TokenExchangeAuditEntry = { event: 'token_exchange', time: this.time(), result: 'granted', ...facts };
+    const entry: TokenExchangeAuditEntry = { event: 'token_exchange', decidedAt: this.now(), result: 'granted', ...facts };
     this.logger.log(entry);
     return entry;
   }
@@ -22,7 +22,7 @@ export class TokenExchangeAudit {
   refused(facts: TokenExchangeAuditFacts, error: string, errorDescription?: string): TokenExchangeAuditEntry {
     const entry: TokenExchangeAuditEntry = {
       event: 'token_exchange',
-      time: this.time(),
+      decidedAt: this.now(),
       result: 'refused',
       error,
       ...(errorDescription === undefined ? {} : { errorDescription }),
@@ -32,7 +32,7 @@ export class TokenExchangeAudit {
     return entry;
   }
 
-  private time(): string {
+  private now(): string {
     return this.clock().toISOString();
   }
 }

@@ -177,7 +177,7 @@ export class ExchangeFixture {
 /** The audit entry's own fields of a log line (without level, time of the line, service, requestId...). */
 const AUDIT_FIELDS: readonly (keyof TokenExchangeAuditEntry)[] = [
   'event',
-  'time',
+  'decidedAt',
   'result',
   'error',
   'errorDescription',

@@ -4,8 +4,11 @@
  */
 export interface TokenExchangeAuditEntry {
   event: 'token_exchange';
-  /** ISO 8601 time of the decision. */
-  time: string;
+  /**
+   * ISO 8601 time of the decision. Not `time`: loggers such as pino put their own `time` on the
+   * line, and a second one would make duplicate JSON keys.
+   */
+  decidedAt: string;
   result: 'granted' | 'refused';
   /** The OAuth error code of a refusal (`invalid_request`, `invalid_target`, ...). */
   error?: string;
