@@ -1,12 +1,9 @@
-import { loadConfig } from '@baton/config';
 import { TokenExchangeService } from '@baton/token-exchange';
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { AppModule } from '../src/app.module';
-import { userServiceConfig } from '../src/config/user-service.config';
+import { startUserService } from './support/start-user-service';
 
 /**
  * user-service as a whole (its real module, filters, guards and pipes) against a stand-in auth
@@ -104,22 +101,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig(userServiceConfig.schema, {
-    NODE_ENV: 'test',
+  ({ app, url: appUrl } = await startUserService({
     AUTH_ISSUER: baseUrl,
     AUTH_JWKS_URI: `${baseUrl}/jwks`,
     AUTH_TOKEN_ENDPOINT: `${baseUrl}/oauth2/token`,
     MESSAGE_SERVICE_URL: baseUrl,
     TOKEN_EXCHANGE_TIMEOUT_MS: '500',
     DOWNSTREAM_TIMEOUT_MS: '300',
-  });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(userServiceConfig.KEY)
-    .useValue(config)
-    .compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  appUrl = await app.getUrl();
+  }));
 });
 
 beforeEach(() => {

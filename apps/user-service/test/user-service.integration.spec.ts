@@ -1,11 +1,8 @@
-import { loadConfig } from '@baton/config';
 import { MessageListResponse, MessageResponse, TokenSet, UserIdentity } from '@baton/dto';
 import { AppProcess, AuthServerHarness, freePort, startAuthServer } from '@baton/testing';
 import { TokenExchangeService } from '@baton/token-exchange';
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { AppModule } from '../src/app.module';
-import { userServiceConfig } from '../src/config/user-service.config';
+import { startUserService } from './support/start-user-service';
 
 /**
  * The chain for real: the built auth server (demo configuration, the token-exchange grant) and
@@ -55,20 +52,12 @@ beforeAll(async () => {
   auth = await startAuthServer({ env: { LOG_LEVEL: 'info' } });
   messageServicePort = await freePort();
   messageService = await startMessageService();
-  const config = loadConfig(userServiceConfig.schema, {
-    NODE_ENV: 'test',
+  ({ app, url: baseUrl } = await startUserService({
     AUTH_ISSUER: auth.issuer,
     MESSAGE_SERVICE_URL: `http://127.0.0.1:${messageServicePort}`,
     TOKEN_EXCHANGE_TIMEOUT_MS: '2000',
     DOWNSTREAM_TIMEOUT_MS: '2000',
-  });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(userServiceConfig.KEY)
-    .useValue(config)
-    .compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = await app.getUrl();
+  }));
   exchange = app.get(TokenExchangeService);
 }, 60_000);
 

@@ -37,6 +37,7 @@ describe('userServiceConfig', () => {
     const previous = { ...process.env };
     try {
       process.env['NODE_ENV'] = 'production';
+      process.env['METRICS_TOKEN'] = 'a-metrics-token-for-production';
       delete process.env['TOKEN_EXCHANGE_CLIENT_SECRET'];
       expect(() => userServiceConfig.load()).toThrow(
         new ConfigValidationError(
