@@ -139,6 +139,10 @@ rm -rf "$broken_dir"
 pass "both checks refuse a copy with an unknown service key"
 
 # ---------------------------------------------------------------------------------------------
+# A second engine would share the default bridge (docker0) and the iptables chains with the first.
+if other_dockerd="$(pgrep -x dockerd)"; then
+  fail "dockerd already runs here (pid $(echo $other_dockerd)): this test starts its own engine and would disturb that one"
+fi
 workdir="$(mktemp -d /tmp/baton-compose.XXXXXX)"
 log "starting dockerd in $workdir"
 # -H before the daemon exists, so every docker / docker-compose call below uses this daemon only.
