@@ -194,10 +194,17 @@ async function stopAll(exitCode) {
   process.exit(exitCode);
 }
 
-// A second Ctrl-C while stopping kills at once.
+// A second Ctrl-C while stopping kills at once. The same signal within a second is not a second
+// Ctrl-C: npm forwards the terminal's SIGINT to its script, so it may arrive twice.
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    if (!stopping) return void stopAll(0);
+    if (!stopping) {
+      firstSignalAt = Date.now();
+      return void stopAll(0);
+    }
+    if (Date.now() - firstSignalAt < 1_000) return;
+    say('killing the services now');
     for (const service of services) service.child?.kill('SIGKILL');
   });
 }

@@ -21,6 +21,9 @@ export class DemoRunner {
 
   async run(): Promise<number> {
     const started = performance.now();
+    const interrupt = () => void this.interrupt();
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
     this.trace.title("Baton demo: a user's identity carried from service to service");
     try {
       this.trace.section('Services');
@@ -32,15 +35,23 @@ export class DemoRunner {
       this.trace.success(`✓ All ${STEPS} steps behaved as expected (${this.trace.passedChecks} checks, ${seconds} s).`);
       return 0;
     } catch (error) {
-      if (this.supervisor.interrupted) {
-        this.trace.failure('Interrupted: the services the demo started are stopped.');
-        return 130;
-      }
+      // An interruption makes the steps fail; interrupt() tells the story and sets the exit code.
+      if (this.supervisor.interrupted) return new Promise<number>(() => undefined);
       this.reportFailure(error);
       return 1;
     } finally {
-      await this.supervisor.stopStarted();
+      process.removeListener('SIGINT', interrupt);
+      process.removeListener('SIGTERM', interrupt);
+      if (!this.supervisor.interrupted) await this.supervisor.stopStarted();
     }
+  }
+
+  /** Ctrl-C: stop the services the demo started (also those still starting), then exit 130. */
+  private async interrupt(): Promise<void> {
+    this.trace.failure('Interrupted: stopping the services the demo started ...');
+    await this.supervisor.shutdown();
+    this.trace.line('Stopped.');
+    process.exit(130);
   }
 
   private reportFailure(error: unknown): void {

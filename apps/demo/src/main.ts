@@ -8,8 +8,8 @@ import { nestLogLevels } from './config/nest-log-levels';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(demoConfig);
   const app = await NestFactory.createApplicationContext(DemoModule, { logger: nestLogLevels(config.logLevel) });
-  // Ctrl-C during the demo still stops the services it started (ServiceSupervisor's shutdown hook).
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): DemoRunner handles Ctrl-C itself, stopping the services it started
+  // (also those still starting) before it exits 130.
   const exitCode = await app.get(DemoRunner).run();
   await app.close();
   process.exit(exitCode);

@@ -100,7 +100,7 @@ describe('npm run demo with no services running', () => {
     await demo.waitFor(/starting user-service on port/);
     demo.child.kill('SIGINT');
     const result = await demo.finished;
-    expect(result.stdout).toContain('Interrupted: the services the demo started are stopped.');
+    expect(result.stdout).toMatch(/Interrupted: stopping the services the demo started \.\.\.\nStopped\.\n$/);
     expect(result.code).toBe(130);
     for (const port of ports) expect(await isListening(port)).toBe(false);
   });

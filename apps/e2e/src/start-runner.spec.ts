@@ -63,7 +63,7 @@ describe('npm start (tools/start/start.mjs)', () => {
     runner.child.kill('SIGINT');
     const result = await runner.finished;
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/stopping auth-server, message-service, user-service \.\.\.\n.*all services stopped/);
+    expect(result.stdout).toMatch(/stopping auth-server, message-service, user-service \.\.\.\n[\s\S]*all services stopped\n$/);
     expect(await allStopped()).toBe(true);
   });
 

@@ -84,13 +84,17 @@ export class ServiceSupervisor implements OnApplicationShutdown {
   }
 
   /**
-   * Ctrl-C or SIGTERM: stops what runs, and what is still starting as soon as its start ends,
-   * so no service outlives the demo.
+   * Interrupted (Ctrl-C, SIGTERM): stops what runs, and what is still starting as soon as its
+   * start ends, so no service outlives the demo.
    */
-  async onApplicationShutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.stopStarted();
     await Promise.allSettled([...this.starting]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.shutdown();
   }
 
   private urlOf(name: ServiceName): string {
