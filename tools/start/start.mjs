@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
 const host = env.HOST || '127.0.0.1';
-// Where this runner asks for /health: the bound address, or loopback when bound to every address.
+// Where this runner asks for /health and /health/ready: the bound address, or loopback when bound to every address.
 const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 const STOP_TIMEOUT_MS = 10_000;
 const HEALTH_TIMEOUT_MS = 60_000;
@@ -91,9 +91,10 @@ function portIsFree(port) {
   });
 }
 
-async function answersHealth(port) {
+/** `/health`: the process answers (liveness); `/health/ready`: it can serve (its checks pass). */
+async function answersHealth(port, path = '/health') {
   try {
-    const response = await fetch(`http://${probeHost}:${port}/health`, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetch(`http://${probeHost}:${port}${path}`, { signal: AbortSignal.timeout(1_000) });
     return response.ok;
   } catch {
     return false;
@@ -171,7 +172,7 @@ async function waitHealthy(service) {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (stopping) return false;
-    if (await answersHealth(service.port)) return true;
+    if (await answersHealth(service.port, '/health/ready')) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return false;
@@ -226,7 +227,7 @@ if (!stopping) {
     say(`try: npm run demo   (uses these services)   ·   Ctrl-C stops all three`);
   } else {
     const slow = services.filter((_service, index) => !healthy[index]).map((service) => service.name);
-    process.stderr.write(`${paint('31;1', 'npm start:')} ${slow.join(', ')} did not answer GET /health within ${HEALTH_TIMEOUT_MS / 1000} s\n`);
+    process.stderr.write(`${paint('31;1', 'npm start:')} ${slow.join(', ')} did not answer GET /health/ready within ${HEALTH_TIMEOUT_MS / 1000} s\n`);
     await stopAll(1);
   }
 }

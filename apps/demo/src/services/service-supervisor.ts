@@ -135,7 +135,8 @@ export class ServiceSupervisor implements OnApplicationShutdown {
 
   private async start(name: ServiceName): Promise<void> {
     const url = this.urlOf(name);
-    const healthUrl = `${url}/health`;
+    // Ready, not only alive: the resource servers have fetched the auth server's keys.
+    const healthUrl = `${url}/health/ready`;
     this.trace.note(`starting ${name} on port ${portOf(url)} ...`);
     const starting = AppProcess.start({
       app: name,
