@@ -84,13 +84,14 @@ export class ServiceSupervisor implements OnApplicationShutdown {
   }
 
   /**
-   * Interrupted (Ctrl-C, SIGTERM): stops what runs, and what is still starting as soon as its
-   * start ends, so no service outlives the demo.
+   * Interrupted (Ctrl-C, SIGTERM): lets what is still starting finish its start and stop at once
+   * (the services it waits for are still up, so that is quick), then stops the rest; no service
+   * outlives the demo.
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    await this.stopStarted();
     await Promise.allSettled([...this.starting]);
+    await this.stopStarted();
   }
 
   async onApplicationShutdown(): Promise<void> {
