@@ -12,6 +12,10 @@ export function authServerAppOptions(config: Pick<AuthServerConfig, 'logLevel' |
     bodyParser: false,
     // Start-up failures are thrown to main.ts, which prints one line, instead of aborting the process.
     abortOnError: false,
+    // Nest logs through pino once main.ts calls useStructuredLogs(app); until then they are kept,
+    // and if the app fails to start they go to this logger, which leaves configuration errors
+    // to main.ts's one line.
+    bufferLogs: true,
     logger: createAppLogger({ level: config.logLevel, format: config.logFormat }),
   };
 }

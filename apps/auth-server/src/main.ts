@@ -1,6 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '@baton/config';
+import { loadConfigOrExit, summarizeConfig } from '@baton/config';
+import { enableGracefulShutdown, logServiceStarted, useStructuredLogs } from '@baton/observability';
 import { AppModule } from './app.module';
 import { authServerAppOptions } from './app-options';
 import { authServerConfig } from './config/auth-server.config';
@@ -12,9 +12,10 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(authServerConfig);
   loadDeclarativeConfigOrExit(config.configFile);
   const app = await NestFactory.create(AppModule, authServerAppOptions(config));
-  app.enableShutdownHooks();
+  useStructuredLogs(app);
+  enableGracefulShutdown(app);
   await app.listen(config.port, config.host);
-  new Logger('Bootstrap').log(`auth-server listening on ${await app.getUrl()} (issuer ${config.issuer})`);
+  await logServiceStarted(app, summarizeConfig(authServerConfig.schema, config));
 }
 
 bootstrap().catch((error: unknown) => {

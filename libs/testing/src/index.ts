@@ -4,3 +4,6 @@ export * from './lib/cookie-jar';
 export * from './lib/oauth-request.error';
 export * from './lib/authorization-code-login';
 export * from './lib/auth-server-harness';
+export * from './lib/prometheus';
+export * from './lib/json-log-lines';
+export * from './lib/nest-routes';

@@ -11,6 +11,7 @@ import {
   stringEntry,
   urlEntry,
 } from '@baton/config';
+import { observabilityConfig, withObservabilityRules } from '@baton/observability';
 
 export const SIGNING_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -58,8 +59,9 @@ function secretListEntry(env: string, description: string): ConfigEntry<string[]
   };
 }
 
-export const authServerConfig = defineAppConfig('authServer', {
+export const authServerConfig = withObservabilityRules(defineAppConfig('authServer', {
   ...commonConfig,
+  ...observabilityConfig,
   port: portEntry('AUTH_SERVER_PORT', { description: 'HTTP port of the auth server', default: 9001 }),
   issuer: urlEntry('AUTH_SERVER_ISSUER', {
     description: 'Issuer identifier: the exact `iss` of every token and the base of discovery',
@@ -89,6 +91,6 @@ export const authServerConfig = defineAppConfig('authServer', {
     'AUTH_SERVER_COOKIE_SECRETS',
     'Comma-separated secrets signing session cookies, first signs (default: generated in the data folder)',
   ),
-});
+}));
 
 export type AuthServerConfig = ConfigValues<typeof authServerConfig.schema>;

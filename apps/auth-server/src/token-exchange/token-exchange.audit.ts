@@ -7,15 +7,21 @@ export type TokenExchangeAuditFacts = Omit<TokenExchangeAuditEntry, 'event' | 'd
 /**
  * Writes the one structured audit line of each exchange, granted or refused. Entries carry
  * `jti`s, never a token; the logger context `TokenExchangeAudit` lets operators route them.
+ * Written while the token request is handled, the line also carries its `requestId`.
+ * `onEntry` is told every entry too (metrics count them).
  */
 export class TokenExchangeAudit {
   private readonly logger = new Logger('TokenExchangeAudit');
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  constructor(
+    private readonly clock: () => Date = () => new Date(),
+    private readonly onEntry: (entry: TokenExchangeAuditEntry) => void = () => undefined,
+  ) {}
 
   granted(facts: TokenExchangeAuditFacts): TokenExchangeAuditEntry {
     const entry: TokenExchangeAuditEntry = { event: 'token_exchange', decidedAt: this.now(), result: 'granted', ...facts };
     this.logger.log(entry);
+    this.onEntry(entry);
     return entry;
   }
 
@@ -29,6 +35,7 @@ export class TokenExchangeAudit {
       ...facts,
     };
     this.logger.warn(entry);
+    this.onEntry(entry);
     return entry;
   }
 

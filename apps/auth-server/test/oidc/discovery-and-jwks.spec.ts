@@ -53,10 +53,16 @@ describe('discovery and JWKS', () => {
     }
   });
 
-  it('answers health with the database and key checks', async () => {
-    const response = await fetch(`${server.baseUrl}/health`);
+  it('answers readiness with the database and key checks, liveness on /health', async () => {
+    const response = await fetch(`${server.baseUrl}/health/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'up', signingKeys: 'up' } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      info: { database: { status: 'up' }, signingKeys: { status: 'up', keys: 1 } },
+      error: {},
+      details: { database: { status: 'up' }, signingKeys: { status: 'up', keys: 1 } },
+    });
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
   });
 
   it('answers an unknown /oauth2/ path with a JSON 404', async () => {

@@ -2,7 +2,7 @@ import { OidcStore } from '../../src/persistence/oidc-store';
 import { postToken, startInProcess } from '../support/in-process-auth-server';
 
 describe('unexpected errors', () => {
-  it('answer 500 server_error with an error id that one log line carries, and health turns 503', async () => {
+  it('answer 500 server_error with an error id that one log line carries, and readiness turns 503', async () => {
     const server = await startInProcess({ LOG_LEVEL: 'error' });
     const written: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -21,9 +21,15 @@ describe('unexpected errors', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('unexpected error');
 
-      const health = await fetch(`${server.baseUrl}/health`);
-      expect(health.status).toBe(503);
-      expect(await health.json()).toEqual({ status: 'error', checks: { database: 'down', signingKeys: 'up' } });
+      const ready = await fetch(`${server.baseUrl}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down', message: 'the database does not answer' } },
+        info: { signingKeys: { status: 'up' } },
+      });
+      // Alive all the same: restarting the process is not what fixes a database.
+      expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     } finally {
       spy.mockRestore();
       await server.close();

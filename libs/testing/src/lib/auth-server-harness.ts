@@ -75,7 +75,7 @@ export async function startAuthServer(options: StartAuthServerOptions = {}): Pro
     HOST: '127.0.0.1',
     ...options.env,
   };
-  const start = (): Promise<AppProcess> => AppProcess.start({ app: 'auth-server', env, healthUrl: `${issuer}/health` });
+  const start = (): Promise<AppProcess> => AppProcess.start({ app: 'auth-server', env, healthUrl: `${issuer}/health/ready` });
   let running = await start();
 
   const harness: AuthServerHarness = {
