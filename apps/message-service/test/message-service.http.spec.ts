@@ -36,6 +36,7 @@ describe('message-service with real tokens', () => {
     const config = loadConfig(messageServiceConfig.schema, {
       AUTH_ISSUER: auth.issuer,
       MESSAGE_SERVICE_DATABASE: ':memory:',
+      LOG_LEVEL: 'warn',
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(messageServiceConfig.KEY)
@@ -275,9 +276,12 @@ describe('message-service with real tokens', () => {
     });
   });
 
-  it('answers GET /health without a token', async () => {
-    const response = await fetch(`${baseUrl}/health`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+  it('answers the health probes without a token', async () => {
+    const live = await fetch(`${baseUrl}/health`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: 'ok' });
+    const ready = await fetch(`${baseUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', info: { jwks: { status: 'up' }, database: { status: 'up' } } });
   });
 });
