@@ -118,7 +118,7 @@ export class BatonSystem {
         AUTH_ISSUER: auth.issuer,
         ...options.messageServiceEnv,
       },
-      healthUrl: `${url}/health`,
+      healthUrl: `${url}/health/ready`,
     });
   }
 
@@ -137,7 +137,7 @@ export class BatonSystem {
         DOWNSTREAM_TIMEOUT_MS: String(DOWNSTREAM_TIMEOUT_MS),
         ...options.userServiceEnv,
       },
-      healthUrl: `http://127.0.0.1:${ports.user}/health`,
+      healthUrl: `http://127.0.0.1:${ports.user}/health/ready`,
     });
   }
 }
