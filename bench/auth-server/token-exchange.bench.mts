@@ -32,6 +32,7 @@ export async function run(settings: Settings): Promise<void> {
       AUTH_SERVER_DATABASE: ':memory:',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
+      AUTH_SERVER_SIGNING_ALG: signingAlgorithm(),
       // Production mode wants /metrics protected; the benchmark never calls it.
       METRICS_TOKEN: randomBytes(24).toString('base64url'),
     }),
@@ -77,7 +78,9 @@ export async function run(settings: Settings): Promise<void> {
   let exchangeRequests = 0;
   try {
     const cores = `server ${server.pinned}, ${pinLoadGenerator()}; autocannon, ${settings.connections} connections, loopback`;
-    log(`auth-server benchmark: ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`);
+    log(
+      `auth-server benchmark (${signingAlgorithm()} keys): ${settings.rounds} rounds x ${settings.durationSeconds}s per scenario; ${cores}`,
+    );
     log(`machine: ${cpus().length} CPUs, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     for (const scenario of scenarios) {
       const warm = await measure(scenario.request(await subjectToken(tokenUrl, basic)), settings.warmupSeconds);
@@ -146,6 +149,11 @@ export async function run(settings: Settings): Promise<void> {
   if (auditLines.refused > 0 || auditLines.granted < exchangeRequests || auditLines.granted > exchangeRequests + inFlight) {
     throw new Error('every exchange must write exactly one audit line');
   }
+}
+
+/** BENCH_SIGNING_ALG (default ES256, the auth server's default): the algorithm of the server's keys. */
+function signingAlgorithm(): string {
+  return process.env['BENCH_SIGNING_ALG'] ?? 'ES256';
 }
 
 async function subjectToken(tokenUrl: string, basic: string): Promise<string> {
