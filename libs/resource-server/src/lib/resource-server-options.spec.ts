@@ -48,6 +48,7 @@ describe('resourceServerConfig (environment)', () => {
       authJwksUri: '',
       authAlgorithms: ['ES256'],
       authClockToleranceSeconds: 5,
+      authJwksRefetchIntervalSeconds: 15,
     });
   });
 
@@ -74,6 +75,7 @@ describe('resourceServerOptionsFromConfig', () => {
       jwksUri: undefined,
       algorithms: ['RS256'],
       clockToleranceSeconds: 5,
+      jwksRefetchMinIntervalMs: 15_000,
     });
     const docker = loadConfig(resourceServerConfig, { AUTH_JWKS_URI: 'http://auth-server:9001/oauth2/jwks' });
     expect(resourceServerOptionsFromConfig(docker, { audience: 'a', realm: 'r' })).toMatchObject({

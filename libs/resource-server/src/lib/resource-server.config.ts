@@ -40,6 +40,13 @@ export const resourceServerConfig = {
     min: 0,
     max: 300,
   }),
+  authJwksRefetchIntervalSeconds: integerEntry('AUTH_JWKS_REFETCH_INTERVAL_SECONDS', {
+    description:
+      'A token with an unknown kid makes at most one JWKS fetch per this many seconds; key rotation publishes a new key at least this long before it signs',
+    default: 15,
+    min: 1,
+    max: 3600,
+  }),
 };
 
 export type ResourceServerConfigValues = ConfigValues<typeof resourceServerConfig>;
@@ -59,5 +66,6 @@ export function resourceServerOptionsFromConfig(
     jwksUri: config.authJwksUri || undefined,
     algorithms: config.authAlgorithms,
     clockToleranceSeconds: config.authClockToleranceSeconds,
+    jwksRefetchMinIntervalMs: config.authJwksRefetchIntervalSeconds * 1000,
   };
 }
