@@ -14,6 +14,8 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
+      // The key rotation command ships next to the server: `node dist/apps/auth-server/rotate-keys.js`.
+      additionalEntryPoints: [{ entryName: 'rotate-keys', entryPath: './src/keys/rotate-keys.cli.ts' }],
       tsConfig: './tsconfig.app.json',
       assets: ['./src/assets', { input: './config', glob: '*.yaml', output: './config' }],
       optimization: false,

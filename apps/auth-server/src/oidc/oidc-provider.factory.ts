@@ -14,8 +14,9 @@ import { OidcStore } from '../persistence/oidc-store';
 import { SqliteAdapter } from '../persistence/sqlite-adapter';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
-import { INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
+import { ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
+import { replaceProviderKeys } from './provider-keystore';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
@@ -60,6 +61,8 @@ export class OidcProviderFactory {
     );
     this.amendResponses(provider);
     this.logEvents(provider);
+    // Key rotation: the provider signs with, and publishes, whatever the keys service holds now.
+    this.signingKeys.onChange(() => replaceProviderKeys(provider, this.signingKeys.privateJwks()));
     return provider;
   }
 
@@ -138,7 +141,7 @@ export class OidcProviderFactory {
         AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 5 * MINUTE,
         ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 5 * MINUTE,
         AuthorizationCode: MINUTE,
-        IdToken: 60 * MINUTE,
+        IdToken: ID_TOKEN_TTL_SECONDS,
         Interaction: 60 * MINUTE,
         Grant: 14 * DAY,
         Session: 14 * DAY,

@@ -29,3 +29,6 @@ export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-kno
 
 /** Login and consent pages (served by Nest, not by oidc-provider). */
 export const INTERACTION_PATH = '/interaction';
+
+/** Lifetime of ID tokens, in seconds; key rotation keeps a retired key published at least this long. */
+export const ID_TOKEN_TTL_SECONDS = 60 * 60;

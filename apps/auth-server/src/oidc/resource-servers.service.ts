@@ -43,7 +43,8 @@ export class ResourceServersService {
       scope: scopes.join(' '),
       accessTokenTTL: server.accessTokenTtl,
       accessTokenFormat: 'jwt',
-      jwt: { sign: { alg: this.signingKeys.algorithm } },
+      // The kid is read per token: after a key rotation new tokens are signed by the new key.
+      jwt: { sign: { alg: this.signingKeys.algorithm, kid: this.signingKeys.signingKey.kid } },
     };
   }
 
