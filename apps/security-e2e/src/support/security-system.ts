@@ -20,6 +20,8 @@ export interface ResourceServerUnderTest {
 }
 
 export interface SecuritySystemOptions {
+  /** Let the auth server generate its keys in its data folder (as by default) instead of the test's key. */
+  generatedKeys?: boolean;
   authServerEnv?: Record<string, string>;
   userServiceEnv?: Record<string, string>;
   messageServiceEnv?: Record<string, string>;
@@ -43,7 +45,7 @@ export class SecuritySystem {
     const key = TrustedKey.create();
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-security-'));
     const auth = await startAuthServer({
-      env: { LOG_LEVEL: 'info', AUTH_SERVER_KEYS_FILE: key.keysFile, ...options.authServerEnv },
+      env: { LOG_LEVEL: 'info', ...(options.generatedKeys ? {} : { AUTH_SERVER_KEYS_FILE: key.keysFile }), ...options.authServerEnv },
     });
     const [messagePort, userPort] = [await freePort(), await freePort()];
     const messageUrl = `http://127.0.0.1:${messagePort}`;
