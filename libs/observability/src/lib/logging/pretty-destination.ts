@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
  * pino-pretty writing to stdout in this thread, for `LOG_FORMAT=pretty`. Loaded only then: it is
  * a development dependency, absent from production images (where JSON is what is wanted).
  */
-export function prettyDestination(): DestinationStream {
+export function prettyDestination(destination: number | NodeJS.WritableStream = 1): DestinationStream {
   let pretty: typeof import('pino-pretty');
   try {
     pretty = require('pino-pretty') as typeof import('pino-pretty');
@@ -15,10 +15,13 @@ export function prettyDestination(): DestinationStream {
     options: Record<string, unknown>,
   ) => DestinationStream;
   return create({
-    colorize: true,
+    colorize: destination === 1,
     sync: true,
+    destination,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,version,service,context,req,res',
-    messageFormat: '{service} {if context}[{context}] {end}{msg}{if route} {method} {route} {status} {durationMs}ms{end}',
+    // What the message line shows is not repeated below it; other fields still are.
+    ignore: 'pid,hostname,version,service,context,requestId,req,res,method,path,route,status,durationMs',
+    messageFormat:
+      '{service} {if context}[{context}] {end}{if requestId}({requestId}) {end}{msg}{if route} {method} {path} → {route} {status} {durationMs}ms{end}',
   });
 }
