@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
-import { pinLoadGenerator, startBuiltApp } from '../lib/server.mts';
+import { startBenchAuthServer } from '../lib/auth-server.mts';
+import { pinLoadGenerator } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
 
 /**
@@ -20,23 +20,8 @@ interface Scenario {
   request: (subjectToken: string) => LoadRequest;
 }
 
-
 export async function run(settings: Settings): Promise<void> {
-  const server = await startBuiltApp({
-    app: 'auth-server',
-    healthPath: '/health',
-    env: (port, dataDir) => ({
-      AUTH_SERVER_PORT: String(port),
-      AUTH_SERVER_ISSUER: `http://127.0.0.1:${port}`,
-      AUTH_SERVER_DATA_DIR: dataDir,
-      AUTH_SERVER_DATABASE: ':memory:',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      AUTH_SERVER_SIGNING_ALG: signingAlgorithm(),
-      // Production mode wants /metrics protected; the benchmark never calls it.
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-    }),
-  });
+  const server = await startBenchAuthServer({ AUTH_SERVER_SIGNING_ALG: signingAlgorithm() });
   const tokenUrl = `${server.url}/oauth2/token`;
   const basic = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };

@@ -34,23 +34,37 @@ export class ExchangeFixture {
     private readonly signingKey: { kid: string; privateKey: KeyObject },
   ) {}
 
-  static async start(): Promise<ExchangeFixture> {
+  /**
+   * `previousKeys`: more keys for the server's JWKS after its ES256 signing key, as a key rotation
+   * leaves them (published to verify, no longer signing).
+   */
+  static async start(options: { previousKeys?: { kid: string; alg: string; privateKey: KeyObject }[] } = {}): Promise<ExchangeFixture> {
     const directory = mkdtempSync(join(tmpdir(), 'token-exchange-test-'));
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = `test-${randomUUID()}`;
     const keysFile = join(directory, 'keys.json');
-    writeFileSync(keysFile, JSON.stringify({ keys: [{ ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] }), {
-      mode: 0o600,
-    });
+    const keys = [{ kid, alg: 'ES256', privateKey }, ...(options.previousKeys ?? [])].map((key) => ({
+      ...key.privateKey.export({ format: 'jwk' }),
+      kid: key.kid,
+      alg: key.alg,
+      use: 'sig',
+    }));
+    writeFileSync(keysFile, JSON.stringify({ keys }), { mode: 0o600 });
     const server = await startAuthServer({
       env: {
         AUTH_SERVER_CONFIG_FILE: join(__dirname, '..', 'fixtures', 'token-exchange.yaml'),
         AUTH_SERVER_KEYS_FILE: keysFile,
+        AUTH_SERVER_SIGNING_ALG: 'ES256',
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
       },
     });
     return new ExchangeFixture(server, { kid, privateKey });
+  }
+
+  /** The `kid` of the key signing the server's tokens (and the ones `mint` makes). */
+  get signingKid(): string {
+    return this.signingKey.kid;
   }
 
   get issuer(): string {

@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { startBuiltApp, type BenchServer } from './server.mts';
+
+/**
+ * The built auth server as the benchmarks run it: production mode, demo configuration, a fresh
+ * data folder, the database in memory, `LOG_LEVEL=info` so every exchange writes its audit line
+ * (to the server's log file), pinned to CPU 0. `env` adds or overrides variables.
+ */
+export function startBenchAuthServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  return startBuiltApp({
+    app: 'auth-server',
+    healthPath: '/health',
+    env: (port, dataDir) => ({
+      AUTH_SERVER_PORT: String(port),
+      AUTH_SERVER_ISSUER: `http://127.0.0.1:${port}`,
+      AUTH_SERVER_DATA_DIR: dataDir,
+      AUTH_SERVER_DATABASE: ':memory:',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      // Production mode wants /metrics protected; the benchmarks never call it.
+      METRICS_TOKEN: randomBytes(24).toString('base64url'),
+      ...env,
+    }),
+  });
+}
