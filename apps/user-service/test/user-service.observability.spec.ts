@@ -142,7 +142,7 @@ describe('user-service observability (the built service as a process)', () => {
     expect(response.headers.get('connection')).toBe('close');
     expect(await service.exited).toBe(0);
     const shutdown = jsonLogLines(service.logs).filter((line) => line['context'] === 'GracefulShutdown').map((line) => line.msg);
-    expect(shutdown).toEqual(['SIGTERM: stopping; 1 request(s) in flight, waiting up to 10000 ms', 'stopped']);
+    expect(shutdown).toEqual(['SIGTERM: stopping; 1 request(s) in flight, waiting up to 8000 ms', 'stopped']);
   });
 
   it('is live but not ready while the token endpoint cannot be reached', async () => {

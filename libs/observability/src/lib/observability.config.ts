@@ -29,7 +29,7 @@ export const observabilityConfig = {
   metricsToken,
   shutdownTimeoutMs: integerEntry('SHUTDOWN_TIMEOUT_MS', {
     description: 'Longest wait for requests in flight after SIGTERM before they are cut off, in milliseconds',
-    default: 10_000,
+    default: 8_000,
     min: 0,
     max: 300_000,
   }),

@@ -17,7 +17,7 @@ export interface ObservabilityModuleOptions {
   logFormat?: 'json' | 'pretty';
   /** When set, `GET /metrics` requires `Authorization: Bearer <metricsToken>`; else it is open. */
   metricsToken?: string;
-  /** Longest wait for requests in flight after SIGTERM, in milliseconds. Default 10 000. */
+  /** Longest wait for requests in flight after SIGTERM, in milliseconds. Default 8 000 (Docker kills after 10 s). */
   shutdownTimeoutMs?: number;
   /**
    * Providers that decide `GET /health/ready`, each with a `check()` (see `ReadinessCheck`),
@@ -50,7 +50,7 @@ export function resolveObservabilityOptions(options: ObservabilityModuleOptions)
   if (!/^[a-z][a-z0-9-]*$/.test(options.service ?? '')) {
     throw new Error('ObservabilityModule: service must be a lower-case name such as "user-service"');
   }
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 8_000;
   if (!Number.isSafeInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0) {
     throw new Error('ObservabilityModule: shutdownTimeoutMs must be a whole number of 0 or more');
   }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { startTestApp, TestApp } from '../../test-support/test-app';
 import { GracefulShutdown } from './graceful-shutdown';
 
@@ -61,14 +62,16 @@ describe('GracefulShutdown (real HTTP)', () => {
   it('exits 0 on SIGTERM, and at once with 1 on a second signal', async () => {
     test = await startTestApp({ shutdownTimeoutMs: 5_000 });
     const exits: number[] = [];
-    const uninstall = test.app.get(GracefulShutdown).install(test.app, (code) => exits.push(code));
+    // A stand-in for the process: emitting real signals here would reach the test runner too.
+    const signals = new EventEmitter();
+    const uninstall = test.app.get(GracefulShutdown).install(test.app, (code) => exits.push(code), signals);
     try {
       const slow = fetch(`${test.baseUrl}/slow`);
       await waitFor(() => test.gate.arrived === 1);
-      process.emit('SIGTERM');
+      signals.emit('SIGTERM', 'SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(exits).toEqual([]);
-      process.emit('SIGINT');
+      signals.emit('SIGINT', 'SIGINT');
       expect(exits).toEqual([1]);
       test.gate.release();
       await slow;

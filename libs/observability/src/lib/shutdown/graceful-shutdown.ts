@@ -37,9 +37,14 @@ export class GracefulShutdown {
 
   /**
    * Makes SIGTERM and SIGINT shut `app` down gracefully (call once, in main.ts). Returns a
-   * function that removes the signal listeners again.
+   * function that removes the signal listeners again. `exit` and `signals` (the process by
+   * default) are for tests.
    */
-  install(app: INestApplication, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+  install(
+    app: INestApplication,
+    exit: (code: number) => void = (code) => process.exit(code),
+    signals: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'> = process,
+  ): () => void {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.stopping) {
         this.logger.warn(`${signal} again: exiting now`);
@@ -51,8 +56,8 @@ export class GracefulShutdown {
         exit(1);
       });
     };
-    for (const signal of SIGNALS) process.on(signal, onSignal);
-    return () => SIGNALS.forEach((signal) => process.removeListener(signal, onSignal));
+    for (const signal of SIGNALS) signals.on(signal, onSignal);
+    return () => SIGNALS.forEach((signal) => signals.removeListener(signal, onSignal));
   }
 
   /** Runs the shutdown and resolves with the exit code (0). Rejects when closing the app fails. */
