@@ -129,6 +129,21 @@ describe('ObservabilityModule in an app (real HTTP)', () => {
     });
   });
 
+  it('counts a request the client abandoned before the answer as aborted', async () => {
+    const labels = { service: 'test-service', method: 'GET', route: '/slow', status: 'aborted' };
+    const before = await (await fetch(`${test.baseUrl}/metrics`)).text();
+    const abandon = new AbortController();
+    const arrived = test.gate.arrived;
+    const request = fetch(`${test.baseUrl}/slow`, { signal: abandon.signal }).catch(() => 'abandoned');
+    while (test.gate.arrived === arrived) await new Promise((resolve) => setTimeout(resolve, 5));
+    abandon.abort();
+    expect(await request).toBe('abandoned');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    test.gate.release();
+    const after = await (await fetch(`${test.baseUrl}/metrics`)).text();
+    expect(sample(after, 'http_request_duration_seconds_count', labels) - sample(before, 'http_request_duration_seconds_count', labels)).toBe(1);
+  });
+
   describe('health', () => {
     it('answers liveness on /health/live and on /health', async () => {
       for (const path of ['/health/live', '/health']) {
