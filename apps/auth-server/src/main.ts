@@ -7,10 +7,11 @@ import { authServerConfig } from './config/auth-server.config';
 import { DeclarativeConfigError } from './declarative-config/declarative-config.error';
 import { loadDeclarativeConfigOrExit } from './declarative-config/load-declarative-config';
 import { KeyMaterialError } from './keys/key-material.error';
+import { refuseUnsafeProductionOrExit } from './production/production-readiness';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(authServerConfig);
-  loadDeclarativeConfigOrExit(config.configFile);
+  await refuseUnsafeProductionOrExit(config, loadDeclarativeConfigOrExit(config.configFile));
   const app = await NestFactory.create(AppModule, authServerAppOptions(config));
   useStructuredLogs(app);
   enableGracefulShutdown(app);

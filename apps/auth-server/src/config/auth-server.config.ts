@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  booleanEntry,
   commonConfig,
   ConfigEntry,
   ConfigProblem,
   ConfigValues,
   defineAppConfig,
   enumEntry,
+  integerEntry,
   portEntry,
   stringEntry,
   urlEntry,
@@ -91,6 +93,48 @@ export const authServerConfig = withObservabilityRules(defineAppConfig('authServ
     'AUTH_SERVER_COOKIE_SECRETS',
     'Comma-separated secrets signing session cookies, first signs (default: generated in the data folder)',
   ),
+  loginMaxFailuresPerUser: integerEntry('AUTH_SERVER_LOGIN_MAX_FAILURES_PER_USER', {
+    description: 'Failed sign-ins per username (existing or not) within the window before that username is refused with 429; 0: no limit',
+    default: 5,
+    min: 0,
+    max: 1_000_000,
+  }),
+  loginMaxFailuresPerAddress: integerEntry('AUTH_SERVER_LOGIN_MAX_FAILURES_PER_ADDRESS', {
+    description: 'Failed sign-ins per client IP address within the window before that address is refused with 429; 0: no limit',
+    default: 20,
+    min: 0,
+    max: 1_000_000,
+  }),
+  loginFailureWindowSeconds: integerEntry('AUTH_SERVER_LOGIN_FAILURE_WINDOW_SECONDS', {
+    description: 'How long failed sign-ins are remembered (and a refused username or address waits), in seconds',
+    default: 900,
+    min: 1,
+    max: 86_400,
+  }),
+  tokenRatePerClient: integerEntry('AUTH_SERVER_TOKEN_RATE_PER_CLIENT', {
+    description: 'Token endpoint requests per second a client may make on average, failed authentications included (429 beyond); 0: no limit',
+    default: 200,
+    min: 0,
+    max: 1_000_000,
+  }),
+  tokenBurstPerClient: integerEntry('AUTH_SERVER_TOKEN_BURST_PER_CLIENT', {
+    description: 'Token endpoint requests a client may make at once before AUTH_SERVER_TOKEN_RATE_PER_CLIENT applies',
+    default: 400,
+    min: 1,
+    max: 1_000_000,
+  }),
+  allowDemoConfig: booleanEntry('AUTH_SERVER_ALLOW_DEMO_CONFIG', {
+    description: 'Production mode only: start even though the declarative file holds the demo client secrets or demo users',
+    default: false,
+  }),
+  allowGeneratedKeys: booleanEntry('AUTH_SERVER_ALLOW_GENERATED_KEYS', {
+    description: 'Production mode only: start with signing keys and cookie secrets generated in the data folder',
+    default: false,
+  }),
+  allowInsecureIssuer: booleanEntry('AUTH_SERVER_ALLOW_INSECURE_ISSUER', {
+    description: 'Production mode only: start with an http (not https) issuer; cookies are then not Secure',
+    default: false,
+  }),
 }));
 
 export type AuthServerConfig = ConfigValues<typeof authServerConfig.schema>;

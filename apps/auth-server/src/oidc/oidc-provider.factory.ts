@@ -52,8 +52,15 @@ export class OidcProviderFactory {
     private readonly extensions: OidcExtensionsService,
   ) {}
 
+  private get httpsIssuer(): boolean {
+    return new URL(this.config.issuer).protocol === 'https:';
+  }
+
   create(): Provider {
     const provider = new Provider(this.config.issuer, this.configuration());
+    // An https issuer is usually served through a TLS-terminating proxy: trust its X-Forwarded-Proto,
+    // or oidc-provider could not set the Secure cookies over the proxy's plain-http hop.
+    provider.proxy = this.httpsIssuer;
     provider.registerGrantType(
       clientCredentials.grantType,
       clientCredentials.createClientCredentialsHandler(this.resourceServers),
@@ -80,8 +87,9 @@ export class OidcProviderFactory {
       jwks: this.signingKeys.privateJwks() as Configuration['jwks'],
       cookies: {
         keys: [...this.cookieSecrets.secrets],
-        long: { httpOnly: true, sameSite: 'lax' },
-        short: { httpOnly: true, sameSite: 'lax' },
+        // Secure whenever the issuer is https (production refuses an http issuer unless allowed).
+        long: { httpOnly: true, sameSite: 'lax', secure: this.httpsIssuer },
+        short: { httpOnly: true, sameSite: 'lax', secure: this.httpsIssuer },
       },
       scopes: [...OPENID_SCOPES],
       claims: {
