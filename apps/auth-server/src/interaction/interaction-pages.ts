@@ -43,20 +43,26 @@ function layout(title: string, body: SafeHtml): string {
   return `<!DOCTYPE html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${new SafeHtml(STYLE)}</style></head><body><main>${body}</main></body></html>`}`;
 }
 
-export function loginPage(options: { uid: string; clientId: string; username?: string; error?: string }): string {
+/** The hidden field that carries the interaction's CSRF token in every form. */
+function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${token}">`;
+}
+
+export function loginPage(options: { uid: string; clientId: string; csrf: string; username?: string; error?: string }): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 <p>to continue to <strong>${options.clientId}</strong></p>
 ${options.error === undefined ? '' : html`<p class="error" role="alert">${options.error}</p>`}
 <form method="post" action="/interaction/${encodeURIComponent(options.uid)}/login" autocomplete="on">
+${csrfField(options.csrf)}
 <label for="username">Username</label>
 <input type="text" id="username" name="username" value="${options.username ?? ''}" autocomplete="username" autofocus required>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-<form method="post" action="/interaction/${encodeURIComponent(options.uid)}/abort"><button type="submit" class="secondary">Cancel</button></form>`,
+<form method="post" action="/interaction/${encodeURIComponent(options.uid)}/abort">${csrfField(options.csrf)}<button type="submit" class="secondary">Cancel</button></form>`,
   );
 }
 
@@ -69,6 +75,7 @@ export interface ConsentScope {
 export function consentPage(options: {
   uid: string;
   clientId: string;
+  csrf: string;
   username: string;
   scopes: readonly ConsentScope[];
   audiences: readonly string[];
@@ -82,10 +89,11 @@ export function consentPage(options: {
     html`<h1>Allow access</h1>
 <p><strong>${options.clientId}</strong> asks to act for <strong>${options.username}</strong>${options.audiences.length > 0 ? html` at <strong>${options.audiences.join(', ')}</strong>` : ''}:</p>
 <form method="post" action="/interaction/${encodeURIComponent(options.uid)}/confirm">
+${csrfField(options.csrf)}
 <ul>${items}</ul>
 <button type="submit">Allow</button>
 </form>
-<form method="post" action="/interaction/${encodeURIComponent(options.uid)}/abort"><button type="submit" class="secondary">Deny</button></form>`,
+<form method="post" action="/interaction/${encodeURIComponent(options.uid)}/abort">${csrfField(options.csrf)}<button type="submit" class="secondary">Deny</button></form>`,
   );
 }
 

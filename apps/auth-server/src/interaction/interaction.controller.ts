@@ -1,9 +1,12 @@
 import { Controller, Get, HttpStatus, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
+import { clientAddress } from '../abuse/client-address';
+import { LoginThrottle } from '../abuse/login-throttle.service';
 import { AccountsService } from '../accounts/accounts.service';
 import { InjectOidcProvider } from '../oidc/oidc.constants';
 import { ResourceServersService } from '../oidc/resource-servers.service';
+import { CsrfTokens, isSameOriginPost } from './csrf-tokens';
 import type { FormFields } from './form-body.middleware';
 import { consentPage, ConsentScope, errorPage, loginPage, PAGE_HEADERS } from './interaction-pages';
 
@@ -26,6 +29,8 @@ export class InteractionController {
     @InjectOidcProvider() private readonly provider: Provider,
     private readonly accounts: AccountsService,
     private readonly resourceServers: ResourceServersService,
+    private readonly csrf: CsrfTokens,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   @Get(':uid')
@@ -34,7 +39,7 @@ export class InteractionController {
     if (interaction === undefined) return;
     switch (interaction.prompt.name) {
       case 'login':
-        send(response, HttpStatus.OK, loginPage({ uid, clientId: clientIdOf(interaction) }));
+        send(response, HttpStatus.OK, loginPage({ uid, clientId: clientIdOf(interaction), csrf: this.csrf.tokenFor(uid) }));
         return;
       case 'consent':
         send(response, HttpStatus.OK, this.consent(uid, interaction));
@@ -46,7 +51,7 @@ export class InteractionController {
 
   @Post(':uid/login')
   async login(@Param('uid') uid: string, @Req() request: FormRequest, @Res() response: ServerResponse): Promise<void> {
-    const interaction = await this.interaction(uid, request, response);
+    const interaction = await this.postedInteraction(uid, request, response);
     if (interaction === undefined) return;
     if (interaction.prompt.name !== 'login') {
       send(response, HttpStatus.BAD_REQUEST, unsupportedPrompt());
@@ -54,13 +59,26 @@ export class InteractionController {
     }
     const username = field(request.body, 'username').trim();
     const password = field(request.body, 'password');
-    const user = username === '' || password === '' ? undefined : await this.accounts.authenticate(username, password);
-    if (user === undefined) {
-      this.logger.log({ event: 'login_failed', client: clientIdOf(interaction) });
-      send(response, HttpStatus.UNAUTHORIZED, loginPage({ uid, clientId: clientIdOf(interaction), username, error: LOGIN_FAILED_MESSAGE }));
+    const clientId = clientIdOf(interaction);
+    const csrf = this.csrf.tokenFor(uid);
+    // Before any password work and whether or not the user exists: the answer says nothing about who does.
+    const address = clientAddress(request, this.provider.proxy);
+    const wait = this.throttle.blockedFor(username, address);
+    if (wait !== undefined) {
+      this.logger.warn({ event: 'login_throttled', client: clientId, retryAfter: wait });
+      response.setHeader('Retry-After', String(wait));
+      send(response, HttpStatus.TOO_MANY_REQUESTS, loginPage({ uid, clientId, csrf, username, error: tooManyAttempts(wait) }));
       return;
     }
-    this.logger.log({ event: 'login', sub: user.username, client: clientIdOf(interaction) });
+    const user = username === '' || password === '' ? undefined : await this.accounts.authenticate(username, password);
+    if (user === undefined) {
+      this.throttle.recordFailure(username, address);
+      this.logger.log({ event: 'login_failed', client: clientId });
+      send(response, HttpStatus.UNAUTHORIZED, loginPage({ uid, clientId, csrf, username, error: LOGIN_FAILED_MESSAGE }));
+      return;
+    }
+    this.throttle.recordSuccess(username);
+    this.logger.log({ event: 'login', sub: user.username, client: clientId });
     await this.provider.interactionFinished(
       request,
       response,
@@ -71,7 +89,7 @@ export class InteractionController {
 
   @Post(':uid/confirm')
   async confirm(@Param('uid') uid: string, @Req() request: FormRequest, @Res() response: ServerResponse): Promise<void> {
-    const interaction = await this.interaction(uid, request, response);
+    const interaction = await this.postedInteraction(uid, request, response);
     if (interaction === undefined) return;
     if (interaction.prompt.name !== 'consent' || interaction.session?.accountId === undefined) {
       send(response, HttpStatus.BAD_REQUEST, unsupportedPrompt());
@@ -105,7 +123,7 @@ export class InteractionController {
 
   @Post(':uid/abort')
   async abort(@Param('uid') uid: string, @Req() request: FormRequest, @Res() response: ServerResponse): Promise<void> {
-    const interaction = await this.interaction(uid, request, response);
+    const interaction = await this.postedInteraction(uid, request, response);
     if (interaction === undefined) return;
     await this.provider.interactionFinished(
       request,
@@ -113,6 +131,19 @@ export class InteractionController {
       { error: 'access_denied', error_description: 'End-User aborted interaction' },
       { mergeWithLastSubmission: false },
     );
+  }
+
+  /**
+   * The interaction a form was posted to, once the post is known to come from its own page (CSRF
+   * token, origin); `undefined` after answering with an error page.
+   */
+  private async postedInteraction(uid: string, request: FormRequest, response: ServerResponse): Promise<Interaction | undefined> {
+    if (!isSameOriginPost(request, this.provider.issuer) || !this.csrf.verify(uid, field(request.body, 'csrf'))) {
+      this.logger.warn({ event: 'csrf_rejected', path: 'interaction' });
+      send(response, HttpStatus.FORBIDDEN, forgedForm());
+      return undefined;
+    }
+    return this.interaction(uid, request, response);
   }
 
   /** The interaction of this browser, or `undefined` after answering with an error page. */
@@ -142,7 +173,14 @@ export class InteractionController {
       scopes.push({ scope, required: scope === 'openid' });
     }
     const audiences = Object.keys(missingResourceScopes).map((indicator) => this.resourceServers.resolve(indicator)?.audience ?? indicator);
-    return consentPage({ uid, clientId: clientIdOf(interaction), username: interaction.session?.accountId ?? '', scopes, audiences });
+    return consentPage({
+      uid,
+      clientId: clientIdOf(interaction),
+      csrf: this.csrf.tokenFor(uid),
+      username: interaction.session?.accountId ?? '',
+      scopes,
+      audiences,
+    });
   }
 }
 
@@ -177,6 +215,18 @@ function expired(): string {
     message: 'This sign-in request has expired or belongs to another browser. Start again from the application.',
     code: 'invalid_request',
   });
+}
+
+function forgedForm(): string {
+  return errorPage({
+    title: 'Sign-in refused',
+    message: 'This form was not sent from this sign-in page. Start again from the application.',
+    code: 'invalid_request',
+  });
+}
+
+function tooManyAttempts(seconds: number): string {
+  return `Too many failed sign-in attempts. Try again in ${seconds} seconds.`;
 }
 
 function unsupportedPrompt(): string {

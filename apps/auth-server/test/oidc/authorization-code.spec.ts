@@ -43,13 +43,19 @@ describe('authorization code + PKCE, login and consent pages', () => {
     return { url: new URL(response.headers.get('location') ?? '', server.baseUrl), jar };
   }
 
+  /** The CSRF token the page at `url` puts in its forms (the page is read with this browser's cookies). */
+  async function csrfOf(url: URL, jar: CookieJar): Promise<string> {
+    const page = await (await fetch(url, { headers: { cookie: jar.header(url) ?? '' } })).text();
+    return /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  }
+
   async function submitLogin(username: string, password: string): Promise<Response> {
     const { url, jar } = await loginPage();
     return fetch(`${url.href}/login`, {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(url) ?? '' },
-      body: new URLSearchParams({ username, password }),
+      body: new URLSearchParams({ csrf: await csrfOf(url, jar), username, password }),
     });
   }
 
@@ -157,7 +163,8 @@ describe('authorization code + PKCE, login and consent pages', () => {
 
     it('sends the user back with access_denied when they cancel', async () => {
       const { url, jar } = await loginPage();
-      const response = await fetch(`${url.href}/abort`, { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(url) ?? '', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      const body = new URLSearchParams({ csrf: await csrfOf(url, jar) });
+      const response = await fetch(`${url.href}/abort`, { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(url) ?? '', 'content-type': 'application/x-www-form-urlencoded' }, body });
       expect(response.status).toBe(303);
       jar.store(response);
       const resumed = new URL(response.headers.get('location') ?? '', server.baseUrl);
@@ -230,9 +237,10 @@ describe('authorization code + PKCE, login and consent pages', () => {
         }
         const page = await response.text();
         const action = new URL(/action="([^"]+)"/.exec(page)?.[1] ?? '', server.baseUrl);
+        const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
         const form = action.pathname.endsWith('/login')
-          ? new URLSearchParams({ username: 'alice', password: 'alice-password' })
-          : new URLSearchParams([['scope', 'openid'], ['scope', 'user.read']]);
+          ? new URLSearchParams({ csrf, username: 'alice', password: 'alice-password' })
+          : new URLSearchParams([['csrf', csrf], ['scope', 'openid'], ['scope', 'user.read']]);
         const posted = await fetch(action, {
           method: 'POST',
           redirect: 'manual',

@@ -70,14 +70,16 @@ export async function authorizationCodeLogin(options: AuthorizationCodeLoginOpti
     const form = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
     if (form === undefined) throw new OAuthRequestError(`unexpected page at ${response.url}`, response.status, page);
     const action = new URL(unescape(form), response.url);
+    // Every form carries the interaction's CSRF token, as a browser would send it back.
+    const csrf: [string, string][] = [...page.matchAll(/name="csrf" value="([^"]+)"/g)].slice(0, 1).map((match) => ['csrf', unescape(match[1] ?? '')]);
     if (action.pathname.endsWith('/login')) {
       options.onStep?.('login');
-      response = await request(jar, action, new URLSearchParams({ username: options.username, password: options.password }));
+      response = await request(jar, action, new URLSearchParams([...csrf, ['username', options.username], ['password', options.password]]));
     } else if (action.pathname.endsWith('/confirm')) {
       options.onStep?.('consent');
       const offered = [...page.matchAll(/name="scope" value="([^"]+)"/g)].map((match) => unescape(match[1] ?? ''));
       const chosen = options.consent === undefined ? offered : offered.filter((scope) => scope === 'openid' || options.consent?.includes(scope));
-      response = await request(jar, action, new URLSearchParams(chosen.map((scope): [string, string] => ['scope', scope])));
+      response = await request(jar, action, new URLSearchParams([...csrf, ...chosen.map((scope): [string, string] => ['scope', scope])]));
     } else {
       throw new OAuthRequestError(`unexpected form ${action.pathname}`, response.status, page);
     }
