@@ -19,6 +19,12 @@ export function startBenchAuthServer(env: Record<string, string> = {}): Promise<
       LOG_FORMAT: 'json',
       // Production mode wants /metrics protected; the benchmarks never call it.
       METRICS_TOKEN: randomBytes(24).toString('base64url'),
+      // Production mode refuses the demo file, generated keys and an http issuer unless allowed: the
+      // benchmarks run the demo on loopback on purpose. The per-client rate limit would cap them.
+      AUTH_SERVER_ALLOW_DEMO_CONFIG: 'true',
+      AUTH_SERVER_ALLOW_GENERATED_KEYS: 'true',
+      AUTH_SERVER_ALLOW_INSECURE_ISSUER: 'true',
+      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0',
       ...env,
     }),
   });
