@@ -56,6 +56,11 @@ export async function run(settings: Settings): Promise<void> {
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       METRICS_TOKEN,
+      // Production mode refuses the demo setup unless allowed; the rate limit would cap the cache-off runs.
+      AUTH_SERVER_ALLOW_DEMO_CONFIG: 'true',
+      AUTH_SERVER_ALLOW_GENERATED_KEYS: 'true',
+      AUTH_SERVER_ALLOW_INSECURE_ISSUER: 'true',
+      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0',
     }),
   });
   const servers: BenchServer[] = [auth];
