@@ -37,7 +37,13 @@ describe('key rotation under load', () => {
 
   beforeAll(async () => {
     const resourceServerEnv = { AUTH_JWKS_REFETCH_INTERVAL_SECONDS: '1' };
-    system = await SecuritySystem.start({ generatedKeys: true, userServiceEnv: resourceServerEnv, messageServiceEnv: resourceServerEnv });
+    system = await SecuritySystem.start({
+      generatedKeys: true,
+      // Eight workers ask for tokens as fast as they can: the per-client rate limit is not under test here.
+      authServerEnv: { AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0' },
+      userServiceEnv: resourceServerEnv,
+      messageServiceEnv: resourceServerEnv,
+    });
   });
 
   afterAll(() => system?.stop());
