@@ -176,6 +176,12 @@ describe('attack catalogue', () => {
     it('answered no attack with a 5xx, and let no injected header through', () => {
       expect(replies.filter(({ reply }) => reply.status >= 500).map(({ id }) => id)).toEqual([]);
       expect(replies.filter(({ reply }) => reply.headers.has('x-injected')).map(({ id }) => id)).toEqual([]);
+      // Request ids are answered back: only ones safe in a header and a log line are taken over.
+      const unsafeIds = replies.filter(({ reply }) => {
+        const requestId = reply.headers.get('x-request-id');
+        return requestId !== null && !/^[A-Za-z0-9._:@+=/-]{1,128}$/.test(requestId);
+      });
+      expect(unsafeIds.map(({ id }) => id)).toEqual([]);
     });
 
     it('wrote no attacker input unescaped into a log line, and never a token', async () => {

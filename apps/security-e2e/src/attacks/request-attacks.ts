@@ -109,13 +109,27 @@ export const REQUEST_ATTACKS: readonly RequestAttack[] = [
   },
   {
     id: 'R09',
+    title: 'x-request-id carrying quotes, spaces, Latin-1 and a fake log field',
+    source: 'OWASP logging cheat sheet (log injection); RFC 9110 §5.5',
+    request: () => ({ headers: { 'x-request-id': 'abc" level=error msg="forged é' } }),
+    expect: { status: 401, kind: 'no-token' },
+  },
+  {
+    id: 'R10',
+    title: 'x-request-id of 8 KiB (log flooding)',
+    source: 'OWASP logging cheat sheet; RFC 8725 §2.6 (resource exhaustion)',
+    request: () => ({ headers: { 'x-request-id': 'r'.repeat(8 * 1024) } }),
+    expect: { status: 401, kind: 'no-token' },
+  },
+  {
+    id: 'R11',
     title: 'oversized Authorization header (64 KiB)',
     source: 'RFC 6585 §5 (431); RFC 8725 §2.6 (resource exhaustion)',
     request: () => ({ headers: { authorization: `Bearer ${'A'.repeat(64 * 1024)}` } }),
     expect: { status: 431, kind: 'header-too-large' },
   },
   {
-    id: 'R10',
+    id: 'R12',
     title: 'a valid token without the route’s scope',
     source: 'RFC 6750 §3.1 insufficient_scope; RFC 9068 §4; ASVS 5 V10.3.2',
     request: ({ system }, server) => ({ headers: bearer(system.validToken(server.audience, { scope: 'profile' })) }),
