@@ -52,27 +52,52 @@ function authenticate(kind: ClientAuthentication, garbage: string): { headers: R
 
 const scopesOf = (scope: unknown): string[] => (typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []);
 
+/** Both outcomes of a property that may grant: counted, so a test can check both happened. */
+interface Outcomes {
+  granted: number;
+  refused: number;
+}
+
+/**
+ * POSTs a token request as user-service. A refusal must be a well-formed OAuth error (and gives
+ * `undefined`); a grant gives the issued token's claims for the caller to check.
+ */
+async function requestAsUserService(form: [string, string][], outcomes: Outcomes): Promise<{ claims: Record<string, unknown>; reply: Reply } | undefined> {
+  const reply = await send(system().tokenEndpoint, { headers: { authorization: basic('user-service', 'secret') }, form });
+  if (reply.status !== 200) {
+    outcomes.refused += 1;
+    expectOAuthError(reply);
+    return undefined;
+  }
+  outcomes.granted += 1;
+  return { claims: claimsOf(String(reply.json?.['access_token'])), reply };
+}
+
+let running: SecuritySystem | undefined;
+const system = (): SecuritySystem => {
+  if (running === undefined) throw new Error('the system is not started');
+  return running;
+};
+
 /**
  * Property-based tests of the token endpoint and of both resource servers' Authorization handling,
  * against the real processes. Seeded and bounded here; `npm run fuzz` runs them much longer.
  */
 describe('fuzzing', () => {
-  let system: SecuritySystem;
-
   beforeAll(async () => {
     // The per-client token rate limit has its own tests; here it would only turn fuzz cases into 429s.
-    system = await SecuritySystem.start({ authServerEnv: { AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0' } });
+    running = await SecuritySystem.start({ authServerEnv: { AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0' } });
   });
 
-  afterAll(() => system?.stop());
+  afterAll(() => running?.stop());
 
   it(
     'resource servers: any Authorization header is refused with 400/401, an RFC 6750 challenge and a JSON error',
     async () => {
       await fc.assert(
         fc.asyncProperty(authorizationHeader, async (authorization) => {
-          for (const server of system.resourceServers) {
-            const reply = await system.knock(server, authorization);
+          for (const server of system().resourceServers) {
+            const reply = await system().knock(server, authorization);
             expect([400, 401]).toContain(reply.status);
             expect(reply.headers.get('www-authenticate')).toMatch(CHALLENGE);
             expect(reply.headers.get('www-authenticate')).toContain(`realm="${server.audience}"`);
@@ -106,7 +131,7 @@ describe('fuzzing', () => {
               ...client.form,
               ...extra,
             ];
-            expectOAuthError(await send(system.tokenEndpoint, { headers: client.headers, form }));
+            expectOAuthError(await send(system().tokenEndpoint, { headers: client.headers, form }));
           },
         ),
         fuzzParameters(150),
@@ -119,8 +144,8 @@ describe('fuzzing', () => {
     'token exchange: whatever the scope, targets and extras, a granted token never exceeds the policy or the subject token',
     async () => {
       const subjectExp = Math.floor(Date.now() / 1000) + 600;
-            const subject = system.validToken('user-service', { scope: 'user.read message.read', exp: subjectExp });
-      const outcomes = { granted: 0, refused: 0 };
+      const subject = system().validToken('user-service', { scope: 'user.read message.read', exp: subjectExp });
+      const outcomes: Outcomes = { granted: 0, refused: 0 };
       await fc.assert(
         fc.asyncProperty(
           fc.option(scopeParameter, { nil: undefined }),
@@ -138,15 +163,10 @@ describe('fuzzing', () => {
               ...(requested === undefined ? [] : [['requested_token_type', requested] as [string, string]]),
               ...extra,
             ];
-            const reply = await send(system.tokenEndpoint, { headers: { authorization: basic('user-service', 'secret') }, form });
-            if (reply.status !== 200) {
-              outcomes.refused += 1;
-              expectOAuthError(reply);
-              return;
-            }
-            outcomes.granted += 1;
-            const claims = claimsOf(String(reply.json?.['access_token']));
-            expect(claims).toMatchObject({ iss: system.auth.issuer, sub: 'alice', aud: 'message-service', act: { sub: 'user-service' } });
+            const granted = await requestAsUserService(form, outcomes);
+            if (granted === undefined) return;
+            const { claims, reply } = granted;
+            expect(claims).toMatchObject({ iss: system().auth.issuer, sub: 'alice', aud: 'message-service', act: { sub: 'user-service' } });
             expect(scopesOf(claims['scope']).every((granted) => ['message.read'].includes(granted))).toBe(true);
             expect(claims['exp']).toBeLessThanOrEqual(subjectExp);
             expect(reply.json).not.toHaveProperty('refresh_token');
@@ -164,7 +184,7 @@ describe('fuzzing', () => {
   it(
     'client_credentials: whatever the scope, resource and extras, a granted token stays within the client’s scopes',
     async () => {
-      const outcomes = { granted: 0, refused: 0 };
+      const outcomes: Outcomes = { granted: 0, refused: 0 };
       await fc.assert(
         fc.asyncProperty(fc.option(scopeParameter, { nil: undefined }), targetParameters, extraParameters, async (scope, targets, extra) => {
           const form: [string, string][] = [
@@ -173,15 +193,10 @@ describe('fuzzing', () => {
             ...(scope === undefined ? [] : [['scope', scope] as [string, string]]),
             ...extra.filter(([name]) => name !== 'grant_type'),
           ];
-          const reply = await send(system.tokenEndpoint, { headers: { authorization: basic('user-service', 'secret') }, form });
-          if (reply.status !== 200) {
-            outcomes.refused += 1;
-            expectOAuthError(reply);
-            return;
-          }
-          outcomes.granted += 1;
-          const claims = claimsOf(String(reply.json?.['access_token']));
-          expect(claims).toMatchObject({ iss: system.auth.issuer, sub: 'user-service', client_id: 'user-service' });
+          const granted = await requestAsUserService(form, outcomes);
+          if (granted === undefined) return;
+          const { claims } = granted;
+          expect(claims).toMatchObject({ iss: system().auth.issuer, sub: 'user-service', client_id: 'user-service' });
           const allowed = claims['aud'] === 'user-service' ? ['user.read', 'message.read', 'message.write'] : ['message.read', 'message.write'];
           expect(['user-service', 'message-service']).toContain(claims['aud']);
           expect(scopesOf(claims['scope']).every((granted) => allowed.includes(granted))).toBe(true);
