@@ -35,7 +35,8 @@ describe('isSameOriginPost', () => {
     ['another site', { origin: 'https://attacker.example' }, false],
     ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, false],
     ['Sec-Fetch-Site same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site' }, false],
-    ['Origin null (sandboxed frame)', { origin: 'null' }, false],
+    ['Origin null from its own no-referrer page (Chromium), left to the token', { origin: 'null', 'sec-fetch-site': 'same-origin' }, true],
+    ['Origin null from another site', { origin: 'null', 'sec-fetch-site': 'cross-site' }, false],
   ])('%s', (_case, headers, expected) => {
     expect(isSameOriginPost(post(headers), issuer)).toBe(expected);
   });

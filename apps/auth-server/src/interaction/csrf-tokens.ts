@@ -34,14 +34,15 @@ export class CsrfTokens {
 
 /**
  * False when the browser says the form was posted from another site: an `Origin` whose host is not
- * the one the form was served from, or `Sec-Fetch-Site: cross-site`/`same-site`. Requests without
- * either header (non-browser clients) are judged by the token alone.
+ * the one the form was served from, or `Sec-Fetch-Site: cross-site`/`same-site`. A request without
+ * either (a non-browser client), or with `Origin: null` (what browsers send from a page whose
+ * Referrer-Policy is no-referrer, as these pages have), is judged by the token alone.
  */
 export function isSameOriginPost(request: IncomingMessage, issuer: string): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = request.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined || origin === 'null') return true;
   const host = URL.parse(origin)?.host;
   return host !== undefined && (host === request.headers.host || host === new URL(issuer).host);
 }

@@ -50,6 +50,15 @@ describe('sign-in pages: CSRF, clickjacking and cookie flags', () => {
       expect(genuine.status).toBe(303);
     });
 
+    it('accepts the genuine form as Chromium posts it from these no-referrer pages (Origin: null, same-origin)', async () => {
+      const page = await openSignInPage(server.baseUrl);
+      const response = await page.post('login', [['csrf', page.csrf], ['username', 'alice'], ['password', 'alice-password']], {
+        origin: 'null',
+        'sec-fetch-site': 'same-origin',
+      });
+      expect(response.status).toBe(303);
+    });
+
     it('refuses the token of another interaction', async () => {
       const [mine, other] = await Promise.all([openSignInPage(server.baseUrl), openSignInPage(server.baseUrl)]);
       const response = await mine.post('login', [['csrf', other.csrf], ['username', 'alice'], ['password', 'alice-password']]);
