@@ -25,7 +25,7 @@ bootstrap().catch((error: unknown) => {
   } else if (error instanceof DeclarativeConfigError) {
     process.stderr.write(`Invalid configuration file ${error.message}\n`);
   } else {
-    process.stderr.write(`auth-server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`auth-server failed to start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
   }
   process.exit(1);
 });

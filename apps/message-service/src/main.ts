@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   process.stderr.write(
-    `message-service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `message-service failed to start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
   );
   process.exit(1);
 });

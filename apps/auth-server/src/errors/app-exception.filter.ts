@@ -40,7 +40,8 @@ export class AppExceptionFilter implements ExceptionFilter {
       message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
     } else {
       errorId = randomUUID();
-      this.logger.error({ errorId, message: (exception as Error)?.message, stack: (exception as Error)?.stack }, 'unexpected error');
+      // Type and message, never the stack: stack traces stay out of every log line and answer.
+      this.logger.error(`unexpected error ${errorId}: ${(exception as Error)?.name}: ${(exception as Error)?.message}`);
     }
     if (response.headersSent) {
       response.end();

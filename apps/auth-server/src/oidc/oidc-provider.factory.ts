@@ -204,7 +204,8 @@ export class OidcProviderFactory {
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       const errorId = randomUUID();
       (ctx.state as { errorId?: string }).errorId = errorId;
-      this.logger.error({ errorId, route: ctx.oidc?.route, message: error.message, stack: error.stack }, 'unexpected error');
+      // One string argument: Nest's logger reads a second one as a stack trace.
+      this.logger.error(`unexpected error ${errorId} at ${ctx.oidc?.route ?? 'unknown route'}: ${error.name}: ${error.message}`);
     });
     for (const event of CLIENT_ERROR_EVENTS) {
       // The typings declare these events one overload at a time; the listener fits them all.

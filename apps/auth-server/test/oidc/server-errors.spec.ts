@@ -20,6 +20,8 @@ describe('unexpected errors', () => {
       const lines = written.join('').split('\n').filter((line) => line.includes(errorId));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('unexpected error');
+      expect(written.join('')).not.toContain('stack');
+      expect(written.join('')).not.toMatch(/\bat .+\.(js|ts):\d+/);
 
       const ready = await fetch(`${server.baseUrl}/health/ready`);
       expect(ready.status).toBe(503);

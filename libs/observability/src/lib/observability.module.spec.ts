@@ -105,6 +105,10 @@ describe('ObservabilityModule in an app (real HTTP)', () => {
       const failed = test.logs.where({ requestId: 'test-boom', route: '/boom' });
       await completedLine('test-in-request');
       expect(failed[0]).toMatchObject({ level: 'error', status: 500 });
+      // The error is named, its stack trace is not logged.
+      expect(failed[0]?.['err']).toEqual({ type: 'Error', message: expect.any(String) });
+      expect(test.logs.text).not.toMatch(/\n\s+at /);
+      expect(test.logs.text).not.toContain('"stack"');
       expect(test.logs.where({ requestId: 'test-probe', msg: 'request completed' })).toEqual([]);
     });
   });

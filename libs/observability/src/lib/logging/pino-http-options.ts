@@ -31,6 +31,16 @@ export function pinoHttpParams(options: ResolvedObservabilityOptions): Params {
     // Logs made while handling a request carry its id only; the request itself is logged once, at the end.
     quietReqLogger: true,
     serializers: {
+      // Errors are logged by type and message: no stack trace reaches a log line.
+      err: (error: unknown) => {
+        // pino-http hands over pino-std-serializers' plain copy ({ type, message, stack, raw }).
+        const { type, name, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+          type?: string;
+          name?: string;
+          message?: string;
+        };
+        return { type: type ?? name ?? typeof error, message: message ?? String(error) };
+      },
       req: (request: IncomingMessage & { raw?: IncomingMessage }) => ({
         method: request.method,
         path: pathOf(request.url),

@@ -43,7 +43,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private unexpected(exception: unknown): [number, ErrorBody] {
     const errorId = randomUUID();
-    const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    // The log line names the error, never its stack: stack traces stay out of every log line and answer.
+    const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : typeof exception;
     this.logger.error(`Unexpected error ${errorId}: ${detail}`);
     return [
       HttpStatus.INTERNAL_SERVER_ERROR,
