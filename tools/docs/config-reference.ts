@@ -2,7 +2,9 @@
  * Prints the configuration reference of every app as Markdown tables, from the apps' own config
  * schemas (the only place that reads the environment), for docs/running.md:
  *
- *   npx ts-node -T -P apps/demo/tsconfig.app.json -r tsconfig-paths/register tools/docs/config-reference.ts
+ *   TS_NODE_PROJECT=tsconfig.base.json npx ts-node -T \
+ *     -O '{"module":"commonjs","moduleResolution":"node10","ignoreDeprecations":"6.0"}' \
+ *     -r tsconfig-paths/register tools/docs/config-reference.ts
  */
 import { ConfigSchema, describeConfig } from '@baton/config';
 import { relative } from 'node:path';
