@@ -29,12 +29,18 @@ const CACHE_DIR = join(workspaceRoot, '.data', 'soak');
 
 /**
  * The soak's declarative auth-server file, written into the run folder: the demo's resource
- * servers and clients (user-service with a generated secret), `userCount` users who sign in
+ * servers (user tokens live `userTokenTtlSeconds`, so that a long run needs no second sign-in)
+ * and clients (user-service with a generated secret), `userCount` users who sign in
  * through the login pages, and `subjectCount` confidential clients `soak-subject-NNNNN` allowed
  * client_credentials for user-service: their tokens' `sub` is their client id, which gives the
  * 10,000 distinct subjects without 10,000 interactive logins.
  */
-export async function prepareAccounts(runDir: string, userCount: number, subjectCount: number): Promise<SoakAccounts> {
+export async function prepareAccounts(
+  runDir: string,
+  userCount: number,
+  subjectCount: number,
+  userTokenTtlSeconds: number,
+): Promise<SoakAccounts> {
   const users = await cachedUsers(userCount);
   const subjectClients = Array.from({ length: subjectCount }, (_, index) => ({
     clientId: `soak-subject-${String(index + 1).padStart(5, '0')}`,
@@ -44,7 +50,12 @@ export async function prepareAccounts(runDir: string, userCount: number, subject
   const demo = 'http://localhost';
   const config = {
     resourceServers: [
-      { audience: 'user-service', resource: `${demo}:8080`, scopes: ['user.read', 'message.read', 'message.write'], accessTokenTtl: 300 },
+      {
+        audience: 'user-service',
+        resource: `${demo}:8080`,
+        scopes: ['user.read', 'message.read', 'message.write'],
+        accessTokenTtl: userTokenTtlSeconds,
+      },
       { audience: 'message-service', resource: `${demo}:8081`, scopes: ['message.read', 'message.write'], accessTokenTtl: 300 },
     ],
     clients: [
