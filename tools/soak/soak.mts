@@ -416,7 +416,7 @@ async function main(): Promise<void> {
       const found = new Set<string>();
       let cursor: string | null = null;
       do {
-        const query: string = `?limit=100${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+        const query = `?limit=100${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
         const page = await callChain(userService.url, tokens[index] ?? '', { kind: 'get', query });
         readTally.add(page.status);
         if (page.status !== 200) break;
