@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { formatSpread, spread } from '../lib/stats.mts';
+import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { pinLoadGenerator } from '../lib/server.mts';
@@ -103,18 +103,7 @@ export async function run(settings: Settings): Promise<void> {
   const auditLines = countAuditLines(server.logFile);
   log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine moves absolute figures)`);
   log('');
-  log(
-    '| scenario | req/s min / median / max | p50 ms min / median / max | p99 ms min / median / max | server CPU µs/request min / median / max |',
-  );
-  log('| --- | --- | --- | --- | --- |');
-  for (const [label, rounds] of results) {
-    const cpu = rounds.map((r) => r.cpuMicrosPerRequest).filter((value) => value !== undefined);
-    log(
-      `| ${label} | ${formatSpread(spread(rounds.map((r) => r.requestsPerSecond)))} | ` +
-        `${formatSpread(spread(rounds.map((r) => r.p50Ms)))} | ${formatSpread(spread(rounds.map((r) => r.p99Ms)))} | ` +
-        `${cpu.length === rounds.length ? formatSpread(spread(cpu)) : 'n/a'} |`,
-    );
-  }
+  for (const line of roundsTable('scenario', 'server CPU µs/request', results)) log(line);
   log('');
   log(`ratio exchange / client_credentials (req/s) per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
   log(`ratio (req/s) min / median / max: ${formatSpread(spread(ratios), 2)} (target >= 0.80)`);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { load, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
-import { formatSpread, spread } from '../lib/stats.mts';
+import { startBenchAuthServer } from '../lib/auth-server.mts';
+import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
 
 /**
  * user-service's benchmark (issue 5), all in one run on the built apps (servers pinned to CPU 0,
@@ -44,25 +45,9 @@ export async function run(settings: Settings): Promise<void> {
   if (build.status !== 0) throw new Error('building user-service and message-service failed');
 
   const placement = pinLoadGenerator();
-  const auth = await startBuiltApp({
-    app: 'auth-server',
-    healthPath: '/health',
-    env: (port, dataDir) => ({
-      AUTH_SERVER_PORT: String(port),
-      AUTH_SERVER_ISSUER: `http://127.0.0.1:${port}`,
-      AUTH_SERVER_DATA_DIR: dataDir,
-      AUTH_SERVER_DATABASE: ':memory:',
-      // info: one audit line per exchange, which the cold start counts.
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      METRICS_TOKEN,
-      // Production mode refuses the demo setup unless allowed; the rate limit would cap the cache-off runs.
-      AUTH_SERVER_ALLOW_DEMO_CONFIG: 'true',
-      AUTH_SERVER_ALLOW_GENERATED_KEYS: 'true',
-      AUTH_SERVER_ALLOW_INSECURE_ISSUER: 'true',
-      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0',
-    }),
-  });
+  // The benchmarks' auth server: LOG_LEVEL=info writes one audit line per exchange, which the cold
+  // start counts; no per-client rate limit, which would cap the cache-off runs.
+  const auth = await startBenchAuthServer();
   const servers: BenchServer[] = [auth];
   try {
     const messages = await startBuiltApp({
@@ -217,16 +202,7 @@ export async function run(settings: Settings): Promise<void> {
 
     log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine moves absolute figures)`);
     log('');
-    log('| GET /api/users/messages | req/s min / median / max | p50 ms min / median / max | p99 ms min / median / max | CPU of the 3 servers µs/request min / median / max |');
-    log('| --- | --- | --- | --- | --- |');
-    for (const [label, rounds] of results) {
-      const cpu = rounds.map((r) => r.cpuMicrosPerRequest).filter((value) => value !== undefined);
-      log(
-        `| ${label} | ${formatSpread(spread(rounds.map((r) => r.requestsPerSecond)))} | ` +
-          `${formatSpread(spread(rounds.map((r) => r.p50Ms)))} | ${formatSpread(spread(rounds.map((r) => r.p99Ms)))} | ` +
-          `${cpu.length === rounds.length ? formatSpread(spread(cpu)) : 'n/a'} |`,
-      );
-    }
+    for (const line of roundsTable('GET /api/users/messages', 'CPU of the 3 servers µs/request', results)) log(line);
     log('');
     log(`ratio (a)/(b) req/s per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; min / median / max ${formatSpread(spread(ratios), 2)} (target >= 1.5)`);
     if (cpuRatios.length > 0) {
