@@ -47,6 +47,7 @@ const AUTH_OUTAGE_MS = 3_000;
 const FULL_LENGTH_SECONDS = 60;
 const MESSAGE_OUTAGE_MS = 1_000;
 const RECOVERY_DEADLINE_MS = 30_000;
+const WATCHDOG_MARGIN_MINUTES = 20;
 
 const METRICS_TOKEN = `soak-${randomBytes(16).toString('hex')}`;
 const runDir = mkdtempSync(join(tmpdir(), 'baton-soak-'));
@@ -240,10 +241,12 @@ async function main(): Promise<void> {
       log(`  (not judged) ${service.app} memory: the run is shorter than ${FULL_LENGTH_SECONDS} s`);
       return;
     }
+    // Judged on RSS only: one sample of V8's heap in use swings by tens of MiB with the moment of
+    // the last garbage collection (reported for a look, not a verdict).
     check(
       `${service.app} memory levels off`,
-      lateGrowth <= settings.maxRssGrowthMiB && heapLateGrowth <= settings.maxRssGrowthMiB / 2,
-      `over the second half of the chain RSS ${signed(lateGrowth)} MiB (bound +${settings.maxRssGrowthMiB}), heap in use ${signed(heapLateGrowth)} MiB (bound +${settings.maxRssGrowthMiB / 2}); RSS ${signed(growth)} MiB over the whole run`,
+      lateGrowth <= settings.maxRssGrowthMiB,
+      `RSS ${signed(lateGrowth)} MiB over the second half of the chain (bound +${settings.maxRssGrowthMiB}), ${signed(growth)} MiB over the whole run; heap in use ${signed(heapLateGrowth)} MiB over the second half`,
     );
   });
 
@@ -446,6 +449,16 @@ async function main(): Promise<void> {
   }
 }
 
+// Bounded even when a service hangs: everything past phase 1 takes a few minutes at most.
+const watchdog = setTimeout(
+  () => {
+    log(`soak: still running after SOAK_DURATION + ${WATCHDOG_MARGIN_MINUTES} min; stopping the services`);
+    void cleanUp().finally(() => process.exit(1));
+  },
+  settings.durationSeconds * 1000 + WATCHDOG_MARGIN_MINUTES * 60_000,
+);
+watchdog.unref();
+
 try {
   await main();
 } catch (error) {
@@ -458,4 +471,6 @@ try {
   } else {
     await cleanUp();
   }
+  // Loops of a phase that failed half-way may still be calling: the run ends here regardless.
+  process.exit();
 }
