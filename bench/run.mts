@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { positiveIntegerSetting as positive } from './lib/env.mts';
 import { workspaceRoot } from './lib/server.mts';
 import type { Settings } from './lib/settings.mts';
 
@@ -14,14 +15,6 @@ interface Suite {
   run(settings: Settings): Promise<void>;
 }
 
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const settings: Settings = {
   rounds: Math.max(3, positive('BENCH_ROUNDS', 3)),

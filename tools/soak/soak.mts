@@ -17,20 +17,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { positiveIntegerSetting as positive } from '../../bench/lib/env.mts';
 import { freePort } from '../../bench/lib/server.mts';
 import { logIn, prepareAccounts, type SoakAccounts } from './lib/accounts.mts';
 import { callChain, StatusTally } from './lib/chain-client.mts';
 import { Latencies } from './lib/latencies.mts';
 import { scrapeMetric } from './lib/metrics.mts';
 import { SoakService } from './lib/service.mts';
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   durationSeconds: positive('SOAK_DURATION', 60),
