@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { JsonWebKeySet } from '@baton/dto';
 import { authorizationCodeLogin, CookieJar, OAuthRequestError, refreshTokens } from '@baton/testing';
+import { demoAuthorizeUrl } from '../support/demo-authorize-url';
 import { InProcessAuthServer, jwtPayload, postToken, startInProcess } from '../support/in-process-auth-server';
 
 describe('authorization code + PKCE, login and consent pages', () => {
@@ -21,17 +22,7 @@ describe('authorization code + PKCE, login and consent pages', () => {
   /** Starts an authorization request in a fresh "browser" and returns the login page's URL and cookies. */
   async function startAuthorization(parameters: Record<string, string> = {}): Promise<{ response: Response; jar: CookieJar }> {
     const jar = new CookieJar();
-    const url = new URL(`${server.baseUrl}/oauth2/authorize`);
-    url.search = new URLSearchParams({
-      client_id: 'demo-app',
-      response_type: 'code',
-      redirect_uri: 'http://127.0.0.1:4567/callback',
-      scope: 'openid user.read',
-      state: 'state-1',
-      code_challenge: createHash('sha256').update('verifier-'.padEnd(50, 'x')).digest('base64url'),
-      code_challenge_method: 'S256',
-      ...parameters,
-    }).toString();
+    const url = demoAuthorizeUrl(server.baseUrl, parameters);
     const response = await fetch(url, { redirect: 'manual' });
     jar.store(response);
     return { response, jar };

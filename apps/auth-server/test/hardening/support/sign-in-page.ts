@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { CookieJar } from '@baton/testing';
+import { demoAuthorizeUrl } from '../../support/demo-authorize-url';
 
 /** A browser at the login page of a fresh authorization request of demo-app. */
 export interface SignInPage {
@@ -21,16 +21,7 @@ export interface SignInPage {
 export async function openSignInPage(baseUrl: string, headers: Record<string, string> = {}): Promise<SignInPage> {
   const jar = new CookieJar();
   const setCookies: string[] = [];
-  const authorize = new URL(`${baseUrl}/oauth2/authorize`);
-  authorize.search = new URLSearchParams({
-    client_id: 'demo-app',
-    response_type: 'code',
-    redirect_uri: 'http://127.0.0.1:4567/callback',
-    scope: 'openid user.read',
-    state: 'state-1',
-    code_challenge: createHash('sha256').update('verifier-'.padEnd(50, 'x')).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString();
+  const authorize = demoAuthorizeUrl(baseUrl);
   const first = await fetch(authorize, { redirect: 'manual', headers });
   jar.store(first);
   setCookies.push(...first.headers.getSetCookie());
