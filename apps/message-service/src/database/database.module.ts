@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { messageServiceConfig, MessageServiceConfig } from '../config/message-service.config';
 import { DatabaseReadinessCheck } from './database-readiness.check';
+import { openMessageDatabaseOrExit } from './open-message-database';
 import { SqliteDatabase } from './sqlite-database';
 
 @Module({
@@ -8,7 +9,8 @@ import { SqliteDatabase } from './sqlite-database';
     {
       provide: SqliteDatabase,
       inject: [messageServiceConfig.KEY],
-      useFactory: (config: MessageServiceConfig) => new SqliteDatabase(config.database),
+      // A corrupt file stops the service with one JSON line, not the injector's stack trace.
+      useFactory: (config: MessageServiceConfig) => openMessageDatabaseOrExit(config.database),
     },
     DatabaseReadinessCheck,
   ],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { StatementSync } from 'node:sqlite';
 import { SqliteDatabase } from '../database/sqlite-database';
 import { Message } from './message';
@@ -20,28 +20,41 @@ export interface NewMessage {
   createdAt?: Date;
 }
 
-/** Messages in SQLite. Every query is a prepared statement with bound parameters. */
+const CURSOR_KEY = 'cursor_key';
+
+/**
+ * Messages in SQLite. Every query is a prepared statement with bound parameters; every write goes
+ * through `SqliteDatabase.write()` (runs the statement to its end, so a failed commit throws and
+ * is answered 507 instead of being acknowledged), never through `get()` or `iterate()`.
+ */
 @Injectable()
 export class MessagesRepository {
   private readonly insertStatement: StatementSync;
   private readonly inboxStatement: StatementSync;
   private readonly byIdStatement: StatementSync;
+  private readonly flagStatement: StatementSync;
+  private readonly setFlagStatement: StatementSync;
+  private readonly metaStatement: StatementSync;
+  private readonly addMetaStatement: StatementSync;
 
   constructor(private readonly database: SqliteDatabase) {
     const db = database.connection;
-    this.insertStatement = db.prepare(
-      'INSERT INTO messages (id, sender, recipient, text, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-    );
+    this.insertStatement = db.prepare('INSERT INTO messages (id, sender, recipient, text, created_at) VALUES (?, ?, ?, ?, ?)');
     this.inboxStatement = db.prepare(
       'SELECT * FROM messages WHERE recipient = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     );
     this.byIdStatement = db.prepare('SELECT * FROM messages WHERE id = ?');
+    this.flagStatement = db.prepare('SELECT 1 FROM meta WHERE key = ?');
+    this.setFlagStatement = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.metaStatement = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.addMetaStatement = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   }
 
   insert(message: NewMessage): Message {
+    const id = randomUUID();
     const createdAt = (message.createdAt ?? new Date()).toISOString();
-    const row = this.insertStatement.get(randomUUID(), message.from, message.to, message.text, createdAt);
-    return toMessage(row as unknown as MessageRow);
+    const { lastInsertRowid } = this.database.write(this.insertStatement, id, message.from, message.to, message.text, createdAt);
+    return { seq: Number(lastInsertRowid), id, from: message.from, to: message.to, text: message.text, createdAt };
   }
 
   /** Messages addressed to `recipient` older than `beforeSeq`, newest first. */
@@ -57,13 +70,22 @@ export class MessagesRepository {
 
   /** A flag in the meta table, e.g. whether the demo data was stored. */
   flag(name: string): boolean {
-    return this.database.connection.prepare('SELECT 1 FROM meta WHERE key = ?').get(name) !== undefined;
+    return this.flagStatement.get(name) !== undefined;
   }
 
   setFlag(name: string): void {
-    this.database.connection
-      .prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
-      .run(name, new Date().toISOString());
+    this.database.write(this.setFlagStatement, name, new Date().toISOString());
+  }
+
+  /**
+   * The key that seals page cursors, made on the first start of a database and kept in it, so a
+   * cursor stays valid across restarts and means nothing to anyone without the database.
+   */
+  cursorKey(): Buffer {
+    this.database.write(this.addMetaStatement, CURSOR_KEY, randomBytes(32).toString('base64url'));
+    const row = this.metaStatement.get(CURSOR_KEY) as { value: string } | undefined;
+    if (row === undefined) throw new Error('the cursor key was not stored');
+    return Buffer.from(row.value, 'base64url');
   }
 
   transaction<T>(work: () => T): T {

@@ -19,13 +19,16 @@ function principal(sub: string, act: Principal['act'] = null): Principal {
 describe('MessagesService (real SQLite in memory)', () => {
   let database: SqliteDatabase;
   let service: MessagesService;
+  let cursors: MessageCursor;
   const alice = principal('alice');
   const bob = principal('bob');
   const carol = principal('carol');
 
   beforeEach(() => {
     database = new SqliteDatabase(':memory:');
-    service = new MessagesService(new MessagesRepository(database));
+    const repository = new MessagesRepository(database);
+    cursors = new MessageCursor(repository);
+    service = new MessagesService(repository, cursors);
   });
 
   afterEach(() => database.onApplicationShutdown());
@@ -73,11 +76,32 @@ describe('MessagesService (real SQLite in memory)', () => {
     expect(service.list(alice, {}).messages).toHaveLength(20);
   });
 
-  it('refuses a cursor it did not make', () => {
-    for (const cursor of ['abc', MessageCursor.encode(0).slice(1), Buffer.from('m-1').toString('base64url'), Buffer.from('m99999999999999999').toString('base64url')]) {
+  it('refuses a cursor it did not make, another inbox\'s, or one changed by a bit', () => {
+    const made = cursors.encode(5, 'alice');
+    const flipped = Buffer.from(made, 'base64url');
+    flipped[14] = (flipped[14] ?? 0) ^ 1;
+    for (const cursor of [
+      'abc',
+      made.slice(1),
+      `${made}A`,
+      flipped.toString('base64url'),
+      Buffer.from('m5').toString('base64url'),
+      cursors.encode(5, 'bob'),
+      new MessageCursor(new MessagesRepository(new SqliteDatabase(':memory:'))).encode(5, 'alice'),
+    ]) {
       expect(() => service.list(alice, { cursor })).toThrow(BadRequestException);
     }
-    expect(() => service.list(alice, { cursor: MessageCursor.encode(5) })).not.toThrow();
+    expect(() => service.list(alice, { cursor: made })).not.toThrow();
+  });
+
+  it('seals cursors: the same position gives a different cursor each time, of one length, decoding to it', () => {
+    const first = cursors.encode(7, 'alice');
+    const second = cursors.encode(7, 'alice');
+    expect(first).not.toBe(second);
+    expect(cursors.encode(1, 'alice')).toHaveLength(first.length);
+    expect(cursors.encode(Number.MAX_SAFE_INTEGER - 1, 'alice')).toHaveLength(first.length);
+    expect(cursors.decode(first, 'alice')).toBe(7);
+    expect(cursors.decode(second, 'alice')).toBe(7);
   });
 
   it('shows a message to its sender and recipient only; to anyone else it does not exist', () => {

@@ -13,12 +13,15 @@ import { MessagesRepository } from './messages.repository';
 
 @Injectable()
 export class MessagesService {
-  constructor(private readonly repository: MessagesRepository) {}
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly cursors: MessageCursor,
+  ) {}
 
   /** The caller's inbox, newest first, one page at a time. */
   list(principal: Principal, query: ListMessagesQuery): MessageListResponse {
     const limit = query.limit ?? MESSAGES_PAGE_DEFAULT_LIMIT;
-    const before = MessageCursor.decode(query.cursor);
+    const before = this.cursors.decode(query.cursor, principal.sub);
     // One row more than asked tells whether there is a next page.
     const rows = this.repository.inbox(principal.sub, before, limit + 1);
     const page = rows.slice(0, limit);
@@ -27,7 +30,7 @@ export class MessagesService {
       subject: principal.sub,
       actor: principal.act?.sub ?? null,
       messages: page.map(toResponse),
-      nextCursor: rows.length > limit && last ? MessageCursor.encode(last.seq) : null,
+      nextCursor: rows.length > limit && last ? this.cursors.encode(last.seq, principal.sub) : null,
     };
   }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata'; // @Type() reads design-time metadata as the class is declared: load the polyfill first
 
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { MESSAGES_PAGE_DEFAULT_LIMIT, MESSAGES_PAGE_MAX_LIMIT } from './messages.constants';
 
@@ -15,8 +15,10 @@ export class ListMessagesQuery {
     default: MESSAGES_PAGE_DEFAULT_LIMIT,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  // Decimal digits only: Number() would also take `0x10`, `1e2`, ` 5` or `0b1`, and a limit
+  // is a count a person types. Anything else stays a string and fails @IsInt, naming the field.
+  @Transform(({ value }) => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value))
+  @IsInt({ message: 'limit must be a whole number written in decimal digits' })
   @Min(1)
   @Max(MESSAGES_PAGE_MAX_LIMIT)
   limit?: number;
