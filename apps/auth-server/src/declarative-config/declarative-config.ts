@@ -43,6 +43,28 @@ export interface ClientDefinition {
   /** Audience of the resource server used when a request names none. */
   readonly defaultResource: string | undefined;
   readonly tokenExchange: TokenExchangePolicyDefinition | undefined;
+  /** What the client's own (client_credentials) tokens may be for; `undefined` without that grant. */
+  readonly clientCredentials: ClientCredentialsPolicyDefinition | undefined;
+  /** Whose tokens the client may introspect besides its own. */
+  readonly introspection: IntrospectionPolicyDefinition;
+}
+
+export interface ClientCredentialsPolicyDefinition {
+  /**
+   * Audiences the client may get client_credentials tokens for. Default: its default resource
+   * (`defaultResource`, else the resource server whose audience is its client id). A token for
+   * another service on the client's own behalf would bypass the exchange policy (issue 11, H07).
+   */
+  readonly targets: readonly string[];
+}
+
+export interface IntrospectionPolicyDefinition {
+  /**
+   * Audiences whose tokens this client may introspect (RFC 7662): a resource server introspecting
+   * the tokens meant for it. Default: the resource server whose audience is the client's id, for
+   * a confidential client; none for a public one.
+   */
+  readonly audiences: readonly string[];
 }
 
 export interface UserDefinition {

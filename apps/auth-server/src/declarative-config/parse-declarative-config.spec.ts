@@ -87,7 +87,7 @@ describe('the declarative configuration file', () => {
     [
       'unknown client field',
       edit((c) => Object.assign(client(c, 1), { secrett: 'x' })),
-      'clients[1].secrett: unknown field (allowed: clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange)',
+      'clients[1].secrett: unknown field (allowed: clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange, clientCredentials, introspection)',
     ],
     [
       'missing secret for client_credentials',

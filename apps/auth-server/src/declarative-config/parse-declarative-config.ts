@@ -2,8 +2,10 @@ import { TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/dto';
 import { parseDocument } from 'yaml';
 import { parsePasswordHash } from '../passwords/scrypt-password';
 import {
+  ClientCredentialsPolicyDefinition,
   ClientDefinition,
   DeclarativeConfig,
+  IntrospectionPolicyDefinition,
   ResourceServerDefinition,
   TokenExchangePolicyDefinition,
   UserDefinition,
@@ -57,6 +59,7 @@ export function parseDeclarativeConfig(text: string, source: string): Declarativ
 
   const users = root.list('users', readUser);
   checkUnique(users, 'users', 'username', (user) => user.username);
+  checkUsersAreNotClients(users, clients);
 
   return { source, resourceServers, clients, users };
 }
@@ -105,6 +108,8 @@ function readClient(item: unknown, path: string, known: Known): ClientDefinition
     'scopes',
     'defaultResource',
     'tokenExchange',
+    'clientCredentials',
+    'introspection',
   ]);
   const clientId = fields.string('clientId', { pattern: IDENTIFIER, expected: IDENTIFIER_TEXT });
 
@@ -166,7 +171,80 @@ function readClient(item: unknown, path: string, known: Known): ClientDefinition
     fields.fail('tokenExchange', `is required for grant type ${TOKEN_EXCHANGE_GRANT_TYPE} (it names the targets)`);
   }
 
-  return { clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange };
+  const clientCredentials = readClientCredentialsPolicy(fields, clientId, grantTypes, defaultResource, known);
+  const introspection = readIntrospectionPolicy(fields, clientId, secret !== undefined, known);
+
+  return { clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange, clientCredentials, introspection };
+}
+
+/** `clientCredentials.targets`: where the client's own tokens may go (issue 11, H07). */
+function readClientCredentialsPolicy(
+  client: FieldReader,
+  clientId: string,
+  grantTypes: readonly string[],
+  defaultResource: string | undefined,
+  known: Known,
+): ClientCredentialsPolicyDefinition | undefined {
+  if (!grantTypes.includes('client_credentials')) {
+    if (client.has('clientCredentials')) client.fail('clientCredentials', 'needs grant type client_credentials in grantTypes');
+    return undefined;
+  }
+  const ownResource = defaultResource ?? (known.audiences.has(clientId) ? clientId : undefined);
+  if (!client.has('clientCredentials')) {
+    if (ownResource === undefined) {
+      client.fail(
+        'clientCredentials',
+        `is required for grant type client_credentials: the client has no defaultResource and no resource server has the audience ${show(clientId)} to default to`,
+      );
+    }
+    return { targets: [ownResource] };
+  }
+  const fields = FieldReader.of(client.raw('clientCredentials'), client.fieldPath('clientCredentials'), ['targets']);
+  const targets = fields.stringList('targets', { required: true }) ?? [];
+  checkKnownAudiences(fields, 'targets', targets, known);
+  return { targets };
+}
+
+/** `introspection.audiences`: whose tokens a resource server's client may introspect (issue 11, H08). */
+function readIntrospectionPolicy(client: FieldReader, clientId: string, confidential: boolean, known: Known): IntrospectionPolicyDefinition {
+  if (!client.has('introspection')) {
+    return { audiences: confidential && known.audiences.has(clientId) ? [clientId] : [] };
+  }
+  if (!confidential) {
+    client.fail('introspection', 'needs a secret (a public client cannot prove it is the resource server)');
+  }
+  const fields = FieldReader.of(client.raw('introspection'), client.fieldPath('introspection'), ['audiences']);
+  const audiences = fields.stringList('audiences') ?? [];
+  checkKnownAudiences(fields, 'audiences', audiences, known);
+  return { audiences };
+}
+
+function checkKnownAudiences(fields: FieldReader, name: string, audiences: readonly string[], known: Known): void {
+  audiences.forEach((audience, index) => {
+    if (!known.audiences.has(audience)) {
+      throw new DeclarativeConfigError(
+        `${fields.fieldPath(name)}[${index}]`,
+        `names no resource server: ${show(audience)} (audiences: ${[...known.audiences].join(', ')})`,
+      );
+    }
+  });
+}
+
+/**
+ * Resource servers see a user and a client as the same principal when the user's `sub` equals
+ * the client's id (issue 11, H09): a user named `user-service` would act as the service.
+ */
+function checkUsersAreNotClients(users: readonly UserDefinition[], clients: readonly ClientDefinition[]): void {
+  const clientIndex = new Map(clients.map((client, index) => [client.clientId, index]));
+  users.forEach((user, index) => {
+    const client = clientIndex.get(user.username);
+    if (client !== undefined) {
+      throw new DeclarativeConfigError(
+        `users[${index}].username`,
+        `${show(user.username)} is also the clientId of clients[${client}]: a user and a client would be one principal at the resource servers`,
+      );
+    }
+  });
 }
 
 function readTokenExchangePolicy(

@@ -10,7 +10,8 @@ export const parameters = new Set(['scope', 'resource']);
  * `resource` gets a JWT for the client's default resource (its `defaultResource`, else its own
  * audience) instead of an opaque token, (2) without `scope` it gets every scope the client may
  * have there instead of none, (3) `resource` may be an audience as well as a URI, and (4) a
- * scope it may not have is refused (`invalid_scope`) rather than silently dropped.
+ * scope it may not have is refused (`invalid_scope`) rather than silently dropped, and (5) the
+ * resource must be one of the client's `clientCredentials.targets` (`invalid_target`).
  */
 export function createClientCredentialsHandler(resourceServers: ResourceServersService) {
   return async function clientCredentialsHandler(ctx: KoaContextWithOIDC): Promise<void> {
@@ -21,14 +22,22 @@ export function createClientCredentialsHandler(resourceServers: ResourceServersS
       // oidc-provider lets `resource` repeat for every grant; one token has one audience here.
       throw new errors.InvalidTarget('only one resource may be requested');
     }
+    const targets = resourceServers.clientCredentialsTargets(client.clientId);
     const server =
-      requestedResource === undefined ? resourceServers.defaultFor(client.clientId) : resourceServers.resolve(requestedResource);
+      requestedResource === undefined
+        ? (resourceServers.defaultFor(client.clientId) ?? (targets.length === 1 ? resourceServers.resolve(targets[0] ?? '') : undefined))
+        : resourceServers.resolve(requestedResource);
     if (server === undefined) {
       throw new errors.InvalidTarget(
         requestedResource === undefined
           ? 'no resource was requested and this client has no default resource'
           : 'the resource is not registered at this server',
       );
+    }
+    // A token for another service on the client's own behalf (sub = the client, no act) would go
+    // around the exchange policy and its audit (issue 11, H07): only the configured targets.
+    if (!targets.includes(server.audience)) {
+      throw new errors.InvalidTarget('this client may not obtain client_credentials tokens for the resource');
     }
     const allowed = resourceServers.clientScopes(client.clientId, server);
     if (allowed.length === 0) throw new errors.InvalidTarget('this client may not obtain tokens for the resource');

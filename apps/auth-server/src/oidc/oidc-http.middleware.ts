@@ -1,6 +1,8 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
+import { InjectAppConfig } from '@baton/config';
+import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { DISCOVERY_PATHS, InjectOidcProvider, OIDC_ROUTES } from './oidc.constants';
 import { ResourceServersService } from './resource-servers.service';
 
@@ -14,12 +16,18 @@ type ExpressRequest = IncomingMessage & { originalUrl?: string };
 @Injectable()
 export class OidcHttpMiddleware implements NestMiddleware {
   private readonly handle: RequestListener;
+  private readonly issuerHost: string;
+  private readonly issuerProtocol: string;
 
   constructor(
     @InjectOidcProvider() provider: Provider,
     private readonly resourceServers: ResourceServersService,
+    @InjectAppConfig(authServerConfig) config: AuthServerConfig,
   ) {
     this.handle = provider.callback() as unknown as RequestListener;
+    const issuer = new URL(config.issuer);
+    this.issuerHost = issuer.host;
+    this.issuerProtocol = issuer.protocol.slice(0, -1);
   }
 
   use(request: ExpressRequest, response: ServerResponse, next: () => void): void {
@@ -35,7 +43,22 @@ export class OidcHttpMiddleware implements NestMiddleware {
     if (path === OIDC_ROUTES.authorization && queryStart !== -1) {
       request.url = path + this.resourceAudiencesToUris(url.slice(queryStart));
     }
+    this.pinOrigin(request);
     this.handle(request, response);
+  }
+
+  /**
+   * oidc-provider builds every absolute URL it answers with (the discovery documents' endpoints,
+   * redirects) from the request's Host and, behind a proxy, the client-supplied leftmost
+   * X-Forwarded-Host and -Proto. Any of them could point a shared cache's copy of the metadata at
+   * another host (issue 11, H05), so the provider only ever sees the configured issuer's origin.
+   * The forwarded protocol is pinned too: for an https issuer it is what the proxy would say, and
+   * it keeps the Secure cookies settable over the proxy's plain-http hop.
+   */
+  private pinOrigin(request: IncomingMessage): void {
+    request.headers.host = this.issuerHost;
+    delete request.headers['x-forwarded-host'];
+    request.headers['x-forwarded-proto'] = this.issuerProtocol;
   }
 
   /**

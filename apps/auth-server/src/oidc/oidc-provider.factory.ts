@@ -14,7 +14,7 @@ import { OidcStore } from '../persistence/oidc-store';
 import { SqliteAdapter } from '../persistence/sqlite-adapter';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
-import { ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
+import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { replaceProviderKeys } from './provider-keystore';
 import { ResourceServersService } from './resource-servers.service';
@@ -23,6 +23,19 @@ const MINUTE = 60;
 /** oidc-provider's description when a client uses a grant type it did not register. */
 const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
 const DAY = 24 * 60 * MINUTE;
+
+/**
+ * Routes whose answers carry tokens or token facts: never stored by any cache, HTTP/1.0 ones
+ * included (RFC 6749 §5.1, RFC 7662 §4), success or error alike.
+ */
+const NO_STORE_PATHS: ReadonlySet<string> = new Set([OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation]);
+const DISCOVERY: ReadonlySet<string> = new Set(DISCOVERY_PATHS);
+/**
+ * The discovery documents depend on the configuration only (their endpoints always come from the
+ * issuer, see OidcHttpMiddleware), so shared caches may keep them; five minutes bounds how long
+ * a changed configuration takes to be seen.
+ */
+const DISCOVERY_CACHE_CONTROL = 'public, max-age=300';
 
 /** Events whose errors are the client's doing: logged at debug with their code only. */
 const CLIENT_ERROR_EVENTS = [
@@ -176,12 +189,20 @@ export class OidcProviderFactory {
    * Koa middleware around every oidc-provider route: `WWW-Authenticate` on every
    * `invalid_client` (RFC 6749 §5.2; oidc-provider adds it only for Basic), `unauthorized_client`
    * for a grant type the client may not use (RFC 6749 §5.2; oidc-provider says invalid_request),
-   * the error id on a 500, and a JSON 404 for unknown paths under /oauth2/.
+   * the error id on a 500, a JSON 404 for unknown paths under /oauth2/, `no-store` and
+   * `Pragma: no-cache` on every token, introspection and revocation answer (including the 429s
+   * and 503s thrown on the way), and a cache lifetime on the discovery documents.
    */
   private amendResponses(provider: Provider): void {
     const issuer = this.config.issuer;
     provider.use(async (ctx, next) => {
       await next();
+      if (NO_STORE_PATHS.has(ctx.path)) {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.set('Pragma', 'no-cache');
+      } else if (DISCOVERY.has(ctx.path)) {
+        ctx.set('Cache-Control', ctx.status === 200 ? DISCOVERY_CACHE_CONTROL : 'no-store');
+      }
       const body = ctx.body as Record<string, unknown> | undefined;
       if (ctx.status === 400 && body?.['error'] === 'invalid_request' && body['error_description'] === GRANT_NOT_ALLOWED) {
         ctx.body = { error: 'unauthorized_client', error_description: GRANT_NOT_ALLOWED };

@@ -27,6 +27,11 @@ export class ResourceServersService {
     return this.declarativeConfig.defaultResourceServerFor(clientId);
   }
 
+  /** Audiences this client may get client_credentials tokens for (none without that grant). */
+  clientCredentialsTargets(clientId: string): readonly string[] {
+    return this.declarativeConfig.client(clientId)?.clientCredentials?.targets ?? [];
+  }
+
   /** The scopes of a resource server this client may be granted, in the server's order. */
   clientScopes(clientId: string, server: ResourceServerDefinition): string[] {
     const allowed = new Set(this.declarativeConfig.client(clientId)?.scopes ?? []);

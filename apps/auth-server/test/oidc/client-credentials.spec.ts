@@ -57,15 +57,30 @@ describe('client_credentials', () => {
   });
 
   it.each([
-    ['a URI', 'http://localhost:8081'],
-    ['a URI with a trailing slash', 'http://localhost:8081/'],
-    ['an audience', 'message-service'],
+    ['a URI', 'http://localhost:8080'],
+    ['a URI with a trailing slash', 'http://localhost:8080/'],
+    ['an audience', 'user-service'],
   ])('names the resource by %s: aud is the logical audience', async (_how, resource) => {
     const { status, body } = await postToken(server.baseUrl, { grant_type: 'client_credentials', resource }, USER_SERVICE);
     expect(status).toBe(200);
-    expect(body['scope']).toBe('message.read message.write');
-    expect(jwtPayload(body['access_token'] as string)).toMatchObject({ aud: 'message-service', scope: 'message.read message.write' });
+    expect(body['scope']).toBe('user.read message.read message.write');
+    expect(jwtPayload(body['access_token'] as string)).toMatchObject({ aud: 'user-service', scope: 'user.read message.read message.write' });
   });
+
+  it.each([
+    ['a URI', 'http://localhost:8081'],
+    ['a URI with a trailing slash', 'http://localhost:8081/'],
+    ['an audience', 'message-service'],
+  ])(
+    '[H07] refuses user-service its own token for message-service (named by %s): 400 invalid_target, the exchange is the only way there',
+    async (_how, resource) => {
+      const { status, headers, body } = await postToken(server.baseUrl, { grant_type: 'client_credentials', resource }, USER_SERVICE);
+      expect(status).toBe(400);
+      expect(body).toEqual({ error: 'invalid_target', error_description: 'this client may not obtain client_credentials tokens for the resource' });
+      expect(headers.get('cache-control')).toBe('no-store');
+      expect(headers.get('pragma')).toBe('no-cache');
+    },
+  );
 
   it('grants exactly the scope asked for when the client may have it', async () => {
     const { status, body } = await postToken(server.baseUrl, { grant_type: 'client_credentials', scope: 'user.read' }, USER_SERVICE);
@@ -74,10 +89,10 @@ describe('client_credentials', () => {
     expect(jwtPayload(body['access_token'] as string)['scope']).toBe('user.read');
   });
 
-  it('refuses a scope the resource server does not have: 400 invalid_scope', async () => {
+  it('refuses a scope the client may not have there: 400 invalid_scope', async () => {
     const { status, body } = await postToken(
       server.baseUrl,
-      { grant_type: 'client_credentials', resource: 'message-service', scope: 'message.read user.read' },
+      { grant_type: 'client_credentials', resource: 'user-service', scope: 'user.read user.write' },
       USER_SERVICE,
     );
     expect(status).toBe(400);

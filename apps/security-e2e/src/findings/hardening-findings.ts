@@ -14,4 +14,24 @@ export interface HardeningFinding {
 
 export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   // Helpers add their rows here, one per issue-11 item, as they land each fix with its test.
+  {
+    id: 'H05',
+    title: 'Discovery poisoning: metadata endpoints followed the request Host / X-Forwarded-Host, no Cache-Control',
+    tests: ['apps/auth-server/test/oidc/discovery-origin.spec.ts'],
+  },
+  {
+    id: 'H07',
+    title: 'client_credentials across audiences bypassed the exchange policy (sub = the client, no act, no audit)',
+    tests: ['apps/auth-server/test/oidc/client-credentials.spec.ts', 'apps/auth-server/src/declarative-config/client-policies.spec.ts'],
+  },
+  {
+    id: 'H09',
+    title: 'A username equal to a client id made the user and the client one principal',
+    tests: ['apps/auth-server/src/declarative-config/client-policies.spec.ts'],
+  },
+  {
+    id: 'H10',
+    title: 'Cacheable private answers: token responses without Pragma: no-cache (resource server APIs without no-store)',
+    tests: ['apps/auth-server/test/oidc/token-response-headers.spec.ts'],
+  },
 ];
