@@ -80,9 +80,14 @@ describe('key rotation under load', () => {
         const token = await clientCredentials('user-service');
         note('new token at user-service', (await system.knock(system.userService, `Bearer ${token}`)).status, token);
       },
-      // A token issued now, verified by message-service.
+      // A token issued now, verified by message-service. user-service's own (client_credentials)
+      // tokens are for user-service only (issue 11, H07): it gets one for message-service by exchange.
       async () => {
-        const token = await clientCredentials('message-service');
+        const exchanged = await send(system.tokenEndpoint, {
+          headers: { authorization: basic('user-service', 'secret') },
+          form: { grant_type: TOKEN_EXCHANGE, subject_token: await clientCredentials('user-service'), subject_token_type: ACCESS_TOKEN_TYPE, audience: 'message-service' },
+        });
+        const token = String(exchanged.json?.['access_token']);
         note('new token at message-service', (await system.knock(system.messageService, `Bearer ${token}`, '/api/messages')).status, token);
       },
       // A token issued now, exchanged by the auth server, the result used at message-service.
