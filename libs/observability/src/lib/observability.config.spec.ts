@@ -5,16 +5,18 @@ const schema = { ...commonConfig, ...observabilityConfig };
 const appConfig = withObservabilityRules(defineAppConfig('testService', schema));
 
 describe('observabilityConfig', () => {
-  it('has defaults that work on a fresh machine: /metrics open, 8 s to drain (inside the 10 s Docker gives)', () => {
+  it('has defaults that work on a fresh machine: /metrics open, 8 s to drain (inside the 10 s Docker gives), 1 s for idle connections', () => {
     const values = loadConfig(schema, {});
     expect(values.metricsToken).toBe('');
     expect(values.shutdownTimeoutMs).toBe(8_000);
+    expect(values.shutdownIdleGraceMs).toBe(1_000);
     expect(observabilityOptionsFromConfig(values, { service: 'test-service' })).toEqual({
       service: 'test-service',
       logLevel: 'info',
       logFormat: 'json',
       metricsToken: undefined,
       shutdownTimeoutMs: 8_000,
+      shutdownIdleGraceMs: 1_000,
     });
   });
 

@@ -33,6 +33,13 @@ export const observabilityConfig = {
     min: 0,
     max: 300_000,
   }),
+  shutdownIdleGraceMs: integerEntry('SHUTDOWN_IDLE_GRACE_MS', {
+    description:
+      'After SIGTERM, how long idle keep-alive connections stay open so a request already sent on one is answered (with Connection: close), in milliseconds',
+    default: 1_000,
+    min: 0,
+    max: 60_000,
+  }),
 };
 
 type ObservabilityConfigValues = ConfigValues<typeof observabilityConfig> & {
@@ -55,6 +62,7 @@ export function observabilityOptionsFromConfig(
     logFormat: config.logFormat,
     metricsToken: config.metricsToken || undefined,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdownIdleGraceMs: config.shutdownIdleGraceMs,
   };
 }
 

@@ -20,6 +20,12 @@ export interface ObservabilityModuleOptions {
   /** Longest wait for requests in flight after SIGTERM, in milliseconds. Default 8 000 (Docker kills after 10 s). */
   shutdownTimeoutMs?: number;
   /**
+   * After SIGTERM, how long idle keep-alive connections stay open (longer while requests are in
+   * flight, never past `shutdownTimeoutMs`), so a request a client already sent on one is answered
+   * with `Connection: close` rather than reset. Default 1 000.
+   */
+  shutdownIdleGraceMs?: number;
+  /**
    * Providers that decide `GET /health/ready`, each with a `check()` (see `ReadinessCheck`),
    * found anywhere in the app. None: ready as soon as the app listens.
    */
@@ -41,6 +47,7 @@ export interface ResolvedObservabilityOptions {
   readonly logFormat: 'json' | 'pretty';
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownIdleGraceMs: number;
   readonly readiness: readonly InjectionToken<ReadinessCheck>[];
   readonly routeOf: (request: IncomingMessage) => string | undefined;
   readonly logDestination: DestinationStream | undefined;
@@ -54,6 +61,10 @@ export function resolveObservabilityOptions(options: ObservabilityModuleOptions)
   if (!Number.isSafeInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0) {
     throw new Error('ObservabilityModule: shutdownTimeoutMs must be a whole number of 0 or more');
   }
+  const shutdownIdleGraceMs = options.shutdownIdleGraceMs ?? 1_000;
+  if (!Number.isSafeInteger(shutdownIdleGraceMs) || shutdownIdleGraceMs < 0) {
+    throw new Error('ObservabilityModule: shutdownIdleGraceMs must be a whole number of 0 or more');
+  }
   return {
     service: options.service,
     version: options.version ?? serviceVersion(),
@@ -61,6 +72,7 @@ export function resolveObservabilityOptions(options: ObservabilityModuleOptions)
     logFormat: options.logFormat ?? 'json',
     metricsToken: options.metricsToken || undefined,
     shutdownTimeoutMs,
+    shutdownIdleGraceMs,
     readiness: options.readiness ?? [],
     routeOf: options.routeOf ?? (() => undefined),
     logDestination: options.logDestination,

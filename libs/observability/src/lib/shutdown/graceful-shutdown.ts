@@ -1,5 +1,7 @@
 import { INestApplication, Inject, Injectable, Logger } from '@nestjs/common';
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { RESOLVED_OBSERVABILITY_OPTIONS } from '../observability.module-definition';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 
@@ -8,7 +10,10 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /**
  * Stops a service the way an orchestrator expects on SIGTERM (or Ctrl-C):
  * 1. stop accepting connections, answer `Connection: close` from now on, and report not ready;
- * 2. let the requests in flight finish, for at most `shutdownTimeoutMs`, then cut the rest;
+ * 2. let the requests in flight finish, for at most `shutdownTimeoutMs`, then cut the rest; keep
+ *    idle keep-alive connections open for `shutdownIdleGraceMs` (and while requests are still in
+ *    flight), so a request a client already sent on one is answered, with `Connection: close`,
+ *    instead of meeting a reset;
  * 3. close the application (Nest's shutdown hooks: databases, timers);
  * 4. exit 0, or 1 if closing failed.
  * Nest's own `enableShutdownHooks()` runs the hooks before the server stops (a database would
@@ -65,6 +70,9 @@ export class GracefulShutdown {
     if (this.stopping) return 0;
     this.stopping = true;
     const server = app.getHttpServer() as Server;
+    // Every request from now on, whichever handler answers it (oidc-provider's too), tells its
+    // client to close the connection and is waited for.
+    server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => this.track(response));
     this.logger.log(
       `${reason}: stopping; ${this.inFlight.size} request(s) in flight, waiting up to ${this.options.shutdownTimeoutMs} ms`,
     );
@@ -79,8 +87,11 @@ export class GracefulShutdown {
   }
 
   /**
-   * Stops listening and resolves once every connection is gone: idle keep-alive connections
-   * are closed at once, busy ones when their response is over, the rest at the deadline.
+   * Stops listening and resolves once every connection is gone. Busy connections close when their
+   * response (sent with `Connection: close`) is over. Idle keep-alive connections are kept for the
+   * grace and for as long as requests are in flight: a client may have written its next request
+   * on one already, and closing it under that request resets it (ECONNRESET) where an answer with
+   * `Connection: close` makes the client go elsewhere cleanly. At the deadline the rest are cut.
    * Resolves with the number of requests cut off.
    */
   private closeServer(server: Server): Promise<number> {
@@ -90,14 +101,24 @@ export class GracefulShutdown {
         cutOff = this.inFlight.size;
         server.closeAllConnections();
       }, this.options.shutdownTimeoutMs);
-      server.close(() => {
+      const graceEndsAt = performance.now() + Math.min(this.options.shutdownIdleGraceMs, this.options.shutdownTimeoutMs);
+      const sweeper = setInterval(() => {
+        if (this.inFlight.size === 0 && performance.now() >= graceEndsAt) server.closeIdleConnections();
+      }, 50);
+      stopListening(server, () => {
         clearTimeout(deadline);
+        clearInterval(sweeper);
         resolve(cutOff);
       });
-      // Keep-alive connections that fall idle while draining (their request ended without
-      // `Connection: close`, e.g. answered before the signal) are not left to their timeout.
-      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-      server.once('close', () => clearInterval(sweeper));
     });
   }
+}
+
+/**
+ * Stops accepting connections; `done` runs once the last open one has closed. This is net.Server's
+ * `close()`: http.Server's own (Node 19 and later) also closes every idle keep-alive connection at
+ * once, which is the reset this class avoids.
+ */
+function stopListening(server: Server, done: () => void): void {
+  NetServer.prototype.close.call(server, () => done());
 }
