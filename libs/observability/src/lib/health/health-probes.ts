@@ -1,5 +1,6 @@
 import { Inject, Injectable, InjectionToken, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { performance } from 'node:perf_hooks';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult } from '@nestjs/terminus';
 import { RESOLVED_OBSERVABILITY_OPTIONS } from '../observability.module-definition';
 import type { ResolvedObservabilityOptions } from '../observability.options';
@@ -23,7 +24,8 @@ export interface ProbeAnswer {
 @Injectable()
 export class HealthProbes implements OnApplicationBootstrap {
   private readonly logger = new Logger(HealthProbes.name);
-  private readonly started = Date.now();
+  // Monotonic: a wall-clock step (NTP, VM resume) must not make the uptime jump or go negative.
+  private readonly started = performance.now();
   private checks: { name: string; check: ReadinessCheck }[] = [];
   private wasReady: boolean | undefined;
 
@@ -43,7 +45,7 @@ export class HealthProbes implements OnApplicationBootstrap {
   }
 
   async live(): Promise<ProbeAnswer> {
-    const uptimeSeconds = Math.round((Date.now() - this.started) / 1000);
+    const uptimeSeconds = Math.round((performance.now() - this.started) / 1000);
     return this.run([() => ({ process: { status: 'up', uptimeSeconds } })]);
   }
 
