@@ -151,11 +151,69 @@ describe('message-service with real tokens', () => {
       expect(everything).toEqual(all.body.messages.map((message) => message.id));
     });
 
+    it('[H15] refuses a limit that is not in decimal digits (0x10, 1e2) with 400 naming the field', async () => {
+      for (const limit of ['0x10', '1e2']) {
+        const answer = await call(`/api/messages?limit=${limit}`, alice);
+        expect(answer.status).toBe(400);
+        expect(answer.body).toEqual({
+          error: 'validation_failed',
+          message: 'The request is invalid',
+          fields: [{ field: 'limit', problems: ['limit must be a whole number written in decimal digits'] }],
+        });
+      }
+      expect((await call('/api/messages?limit=016', alice)).status).toBe(200);
+    });
+
+    it('[H15] hands out sealed cursors: no message count in them, none valid in another inbox, a tampered one is 400', async () => {
+      for (let i = 0; i < 3; i += 1) {
+        expect((await send(bob, { to: 'alice', text: `cursor ${i}` })).status).toBe(201);
+        expect((await send(alice, { to: 'bob', text: `cursor ${i}` })).status).toBe(201);
+      }
+      const alicePage = await call<MessageListResponse>('/api/messages?limit=1', alice);
+      const again = await call<MessageListResponse>('/api/messages?limit=1', alice);
+      const bobPage = await call<MessageListResponse>('/api/messages?limit=1', bob);
+      const cursors = [alicePage.body.nextCursor, again.body.nextCursor, bobPage.body.nextCursor];
+      for (const cursor of cursors) {
+        expect(cursor).toMatch(/^[A-Za-z0-9_-]{48}$/);
+        // Not the row number the old cursor carried as base64url("m<seq>"): every cursor is 36 sealed bytes.
+        expect(Buffer.from(cursor ?? '', 'base64url').toString('latin1')).not.toMatch(/^m\d+$/);
+      }
+      // The same position twice: two different cursors, both leading to the same next page.
+      expect(again.body.nextCursor).not.toBe(alicePage.body.nextCursor);
+      const next = await call<MessageListResponse>(`/api/messages?limit=1&cursor=${alicePage.body.nextCursor}`, alice);
+      const nextAgain = await call<MessageListResponse>(`/api/messages?limit=1&cursor=${again.body.nextCursor}`, alice);
+      expect(next.status).toBe(200);
+      expect(nextAgain.body.messages).toEqual(next.body.messages);
+
+      const refusal = {
+        error: 'validation_failed',
+        message: 'The request is invalid',
+        fields: [{ field: 'cursor', problems: ['cursor must be a nextCursor value from a previous page'] }],
+      };
+      // Bob's cursor in alice's inbox (and the other way round) is refused: it says nothing about her inbox.
+      expect(await call(`/api/messages?cursor=${bobPage.body.nextCursor}`, alice)).toMatchObject({ status: 400, body: refusal });
+      expect(await call(`/api/messages?cursor=${alicePage.body.nextCursor}`, bob)).toMatchObject({ status: 400, body: refusal });
+      const tampered = Buffer.from(alicePage.body.nextCursor ?? '', 'base64url');
+      tampered[13] = (tampered[13] ?? 0) ^ 0x01;
+      expect(await call(`/api/messages?cursor=${tampered.toString('base64url')}`, alice)).toMatchObject({ status: 400, body: refusal });
+      // A cursor in the old, readable form.
+      expect(await call(`/api/messages?cursor=${Buffer.from('m1000').toString('base64url')}`, alice)).toMatchObject({
+        status: 400,
+        body: refusal,
+      });
+    });
+
     it.each([
       ['limit=0', 'limit'],
       ['limit=101', 'limit'],
       ['limit=ten', 'limit'],
       ['limit=1.5', 'limit'],
+      ['limit=0x10', 'limit'],
+      ['limit=1e2', 'limit'],
+      ['limit=%2B5', 'limit'],
+      ['limit=%205', 'limit'],
+      ['limit=0b11', 'limit'],
+      ['limit=5&limit=6', 'limit'],
       ['cursor=not%20a%20cursor', 'cursor'],
       ['cursor=abc', 'cursor'],
       ['sort=asc', 'sort'],
@@ -211,6 +269,30 @@ describe('message-service with real tokens', () => {
         message: 'The request is invalid',
         fields: Object.entries(fields).map(([field, problems]) => ({ field, problems })),
       });
+    });
+
+    it('[H11] refuses a lone UTF-16 surrogate in the text or the recipient with 400 naming the field, and stores nothing', async () => {
+      const before = await call<MessageListResponse>('/api/messages?limit=100', bob);
+      for (const [rawBody, field] of [
+        ['{"to":"bob","text":"broken \\ud800 half"}', 'text'],
+        ['{"to":"bob","text":"\\udc00"}', 'text'],
+        ['{"to":"bob","text":"ends with \\ud83d"}', 'text'],
+        ['{"to":"b\\ud800ob","text":"hi"}', 'to'],
+      ] as const) {
+        const answer = await call('/api/messages', alice, { method: 'POST', rawBody });
+        expect(answer.status).toBe(400);
+        expect(answer.body).toEqual({
+          error: 'validation_failed',
+          message: 'The request is invalid',
+          fields: [{ field, problems: [`${field} must be valid Unicode: no lone surrogate (\\ud800-\\udfff)`] }],
+        });
+      }
+      expect((await call<MessageListResponse>('/api/messages?limit=100', bob)).body.messages).toEqual(before.body.messages);
+      // A whole surrogate pair (an emoji) is text like any other, and comes back unchanged.
+      const emoji = await call<MessageResponse>('/api/messages', alice, { method: 'POST', rawBody: '{"to":"bob","text":"\\ud83d\\ude00"}' });
+      expect(emoji.status).toBe(201);
+      expect(emoji.body.text).toBe('\u{1F600}');
+      expect((await call<MessageResponse>(`/api/messages/${emoji.body.id}`, bob)).body.text).toBe('\u{1F600}');
     });
 
     it('refuses a body that is not JSON, or not an object', async () => {

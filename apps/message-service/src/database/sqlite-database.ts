@@ -23,6 +23,14 @@ const SCHEMA = `
 `;
 
 const WRITE_PROBE_KEY = 'write_probe';
+/**
+ * What the readiness probe writes once a write has failed. A small row still fits in the last
+ * bytes of a full disk where a message does not (a message touches its table page, two index
+ * pages and the sequence, and a page split touches more), so the service would come back ready
+ * only to refuse the next message. The largest message needs at most about twenty 4 KiB pages;
+ * the probe needs more than thirty, so when it is stored there is room for a message again.
+ */
+const RECOVERY_PROBE_BYTES = 128 * 1024;
 
 /**
  * The service's SQLite database (node:sqlite): opened and migrated at start, closed at shutdown.
@@ -83,10 +91,15 @@ export class SqliteDatabase implements OnApplicationShutdown {
     });
   }
 
-  /** Writes one row to find out whether the database can store anything now (readiness). */
+  /**
+   * Writes one row to find out whether the database can store now (readiness): a small one while
+   * writes succeed (a read-only or completely full database shows at once), a large one after a
+   * write failed (the service is ready again only when there is room for a message).
+   */
   probeWrite(): string | undefined {
+    const stamp = new Date().toISOString();
     try {
-      this.write(this.writeProbe, WRITE_PROBE_KEY, new Date().toISOString());
+      this.write(this.writeProbe, WRITE_PROBE_KEY, this.failure === undefined ? stamp : stamp.padEnd(RECOVERY_PROBE_BYTES, '.'));
     } catch {
       // guarded() recorded and logged the failure.
     }
