@@ -14,6 +14,7 @@ import { OidcStore } from '../persistence/oidc-store';
 import { SqliteAdapter } from '../persistence/sqlite-adapter';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
+import { GrantReferences } from './grant-references';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { replaceProviderKeys } from './provider-keystore';
@@ -70,7 +71,9 @@ export class OidcProviderFactory {
   }
 
   create(): Provider {
-    const provider = new Provider(this.config.issuer, this.configuration());
+    const grantReferences = new GrantReferences(this.cookieSecrets.secrets);
+    const provider = new Provider(this.config.issuer, this.configuration(grantReferences));
+    grantReferences.attachTo(provider);
     // An https issuer is usually served through a TLS-terminating proxy: trust its X-Forwarded-Proto,
     // or oidc-provider could not set the Secure cookies over the proxy's plain-http hop.
     provider.proxy = this.httpsIssuer;
@@ -86,7 +89,7 @@ export class OidcProviderFactory {
     return provider;
   }
 
-  private configuration(): Configuration {
+  private configuration(grantReferences: GrantReferences): Configuration {
     const alg = this.signingKeys.algorithm;
     return {
       adapter: (model: string) => new SqliteAdapter(this.store, model),
@@ -156,7 +159,12 @@ export class OidcProviderFactory {
         introspectionSigningAlgValues: [...SIGNING_ALGORITHMS],
         authorizationSigningAlgValues: [...SIGNING_ALGORITHMS],
       },
-      extraTokenClaims: (ctx, token) => this.extensions.extraTokenClaims(ctx, token),
+      // Access tokens of a user's grant name it (sealed), so that the exchange can tell when it was revoked.
+      extraTokenClaims: async (ctx, token) => {
+        const claims = await this.extensions.extraTokenClaims(ctx, token);
+        const reference = grantReferences.claimFor(ctx, token as { grantId?: string });
+        return reference === undefined ? claims : { ...claims, ...reference };
+      },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       ttl: {
         AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 5 * MINUTE,

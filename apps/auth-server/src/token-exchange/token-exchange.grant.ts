@@ -4,6 +4,7 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { actChain, buildActClaim, checkActDepth, parseActClaim } from './act-claim';
 import { checkMayAct } from './check-may-act';
 import { checkSubjectAudience } from './check-subject-audience';
+import { checkSubjectGrant } from './check-subject-grant';
 import { exchangeExpiry } from './exchange-lifetime';
 import type { ExchangeTarget } from './exchange-target';
 import { ExchangeTargets } from './exchange-targets';
@@ -85,6 +86,7 @@ export function createTokenExchangeHandler(
     }
 
     const subject = verifier.verify(request.subjectToken, 'subject_token');
+    await checkSubjectGrant(ctx, request.subjectToken);
     facts.subjectSub = subject.sub;
     if (subject.jti !== undefined) facts.subjectJti = subject.jti;
     facts.fromAudience = checkSubjectAudience(subject, policy, 'subject_token');

@@ -20,6 +20,11 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     tests: ['apps/auth-server/test/oidc/discovery-origin.spec.ts'],
   },
   {
+    id: 'H06',
+    title: 'Revoked grants still exchanged: a user token outlived a code replay, refresh token revocation or sign-out',
+    tests: ['apps/auth-server/test/oidc/revoked-grant.spec.ts'],
+  },
+  {
     id: 'H07',
     title: 'client_credentials across audiences bypassed the exchange policy (sub = the client, no act, no audit)',
     tests: ['apps/auth-server/test/oidc/client-credentials.spec.ts', 'apps/auth-server/src/declarative-config/client-policies.spec.ts'],
