@@ -37,6 +37,9 @@ describe('exchanging a user token whose grant was revoked', () => {
     expect(typeof reference).toBe('string');
     // 12 bytes of IV + a 43-character grant id + 16 bytes of tag, base64url.
     expect(String(reference)).toMatch(/^[A-Za-z0-9_-]{90,}$/);
+    // The token an exchange issues carries the user's grant on, so it can be refused downstream too.
+    const exchanged = await exchangeForMessageService(server.baseUrl, accessToken);
+    expect(jwtPayload(String(exchanged.body?.['access_token']))[GRANT_REFERENCE_CLAIM]).toBe(reference);
     const service = await postForm(server.baseUrl, '/oauth2/token', { grant_type: 'client_credentials' }, USER_SERVICE);
     expect(jwtPayload(String(service.body?.['access_token']))).not.toHaveProperty(GRANT_REFERENCE_CLAIM);
   });
