@@ -15,6 +15,8 @@ export * from './lib/errors/bearer-problems';
 export * from './lib/errors/resource-server.error';
 export * from './lib/jwks/jwks-key-store';
 export * from './lib/jwks/jwks-readiness.check';
+export * from './lib/metadata/protected-resource-metadata';
+export * from './lib/metadata/protected-resource-metadata.controller';
 export * from './lib/strategy/baton-jwt.strategy';
 export * from './lib/guards/access-token.guard';
 export * from './lib/guards/scopes.guard';

@@ -10,6 +10,10 @@ describe('resolveResourceServerOptions', () => {
       issuer: 'http://localhost:9001',
       audience: 'message-service',
       jwksUri: undefined,
+      jwksOrigins: ['http://localhost:9001'],
+      resource: undefined,
+      resourceMetadataUrl: undefined,
+      scopesSupported: undefined,
       algorithms: ['ES256'],
       clockToleranceSeconds: 5,
       realm: 'message-service',
@@ -34,6 +38,27 @@ describe('resolveResourceServerOptions', () => {
     expect(() => resolveResourceServerOptions({ ...base, clockToleranceSeconds: -1 })).toThrow('clockToleranceSeconds');
   });
 
+  it('places the protected resource metadata as RFC 9728 §3.1 says, and refuses an unusable resource', () => {
+    expect(resolveResourceServerOptions({ ...base, resource: 'http://localhost:8081' }).resourceMetadataUrl).toBe(
+      'http://localhost:8081/.well-known/oauth-protected-resource',
+    );
+    expect(resolveResourceServerOptions({ ...base, resource: 'https://api.example/v1/' }).resourceMetadataUrl).toBe(
+      'https://api.example/.well-known/oauth-protected-resource/v1',
+    );
+    expect(() => resolveResourceServerOptions({ ...base, resource: 'http://localhost:8081/#x' })).toThrow('fragment');
+    expect(() => resolveResourceServerOptions({ ...base, resource: 'urn:x' })).toThrow('resource must be');
+    expect(() => resolveResourceServerOptions({ ...base, scopesSupported: ['a b'] })).toThrow('scopesSupported');
+  });
+
+  it('trusts a discovered jwks_uri on the issuer origin and on the configured ones only', () => {
+    expect(
+      resolveResourceServerOptions({ ...base, trustedJwksOrigins: ['https://keys.example/ignored/path'] }).jwksOrigins,
+    ).toEqual(['http://localhost:9001', 'https://keys.example']);
+    expect(() => resolveResourceServerOptions({ ...base, trustedJwksOrigins: ['keys.example'] })).toThrow(
+      'trustedJwksOrigins must be',
+    );
+  });
+
   it('keeps the issuer exactly as configured', () => {
     expect(resolveResourceServerOptions({ ...base, issuer: 'https://id.example/tenant/' }).issuer).toBe(
       'https://id.example/tenant/',
@@ -46,6 +71,7 @@ describe('resourceServerConfig (environment)', () => {
     expect(loadConfig(resourceServerConfig, {})).toEqual({
       authIssuer: 'http://localhost:9001',
       authJwksUri: '',
+      resourceUri: '',
       authAlgorithms: ['ES256'],
       authClockToleranceSeconds: 5,
       authJwksRefetchIntervalSeconds: 15,

@@ -23,8 +23,28 @@ export interface ResourceServerModuleOptions {
   issuer: string;
   /** This service's audience; a token's `aud` must contain it, e.g. `message-service`. */
   audience: string;
-  /** JWKS location. Default: `jwks_uri` from the issuer's discovery document. */
+  /**
+   * JWKS location. Default: `jwks_uri` from the issuer's discovery document, which must then be
+   * on the issuer's origin (or on one of `trustedJwksOrigins`).
+   */
   jwksUri?: string;
+  /**
+   * Origins besides the issuer's own (e.g. `https://keys.example`) where a discovered `jwks_uri`
+   * may point. Default none: a discovery document that sends us elsewhere is refused, since a
+   * poisoned copy of it would otherwise make an attacker's keys trusted.
+   */
+  trustedJwksOrigins?: readonly string[];
+  /**
+   * This service's resource identifier (RFC 9728 §1.2), an absolute URL such as
+   * `http://localhost:8081`. When given, the protected resource metadata is published at
+   * `/.well-known/oauth-protected-resource` and every challenge names its URL.
+   */
+  resource?: string;
+  /**
+   * `scopes_supported` of the protected resource metadata. Default: every scope a route of the
+   * app requires with `@Scopes(...)`.
+   */
+  scopesSupported?: readonly string[];
   /** Accepted `alg` values. Default `['ES256']`. */
   algorithms?: readonly AccessTokenAlgorithm[];
   /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
@@ -44,6 +64,12 @@ export interface ResolvedResourceServerOptions {
   readonly issuer: string;
   readonly audience: string;
   readonly jwksUri: string | undefined;
+  /** Origins (`scheme://host:port`) a discovered `jwks_uri` may be on: the issuer's and the trusted ones. */
+  readonly jwksOrigins: readonly string[];
+  readonly resource: string | undefined;
+  /** Absolute URL of the protected resource metadata (RFC 9728 §3.1), when `resource` is set. */
+  readonly resourceMetadataUrl: string | undefined;
+  readonly scopesSupported: readonly string[] | undefined;
   readonly algorithms: readonly AccessTokenAlgorithm[];
   readonly clockToleranceSeconds: number;
   readonly realm: string;
@@ -64,6 +90,11 @@ export class ResourceServerConfigurationError extends Error {
 
 // RFC 7235 quoted-string content that needs no escaping: printable ASCII without `"` and `\`.
 const HEADER_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+// RFC 6749 §3.3 scope-token.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Where the well-known path of RFC 9728 goes for a resource identifier (§3.1: between host and path). */
+export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 export function isSupportedAlgorithm(value: string): value is AccessTokenAlgorithm {
   return (SUPPORTED_ALGORITHMS as readonly string[]).includes(value);
@@ -72,6 +103,22 @@ export function isSupportedAlgorithm(value: string): value is AccessTokenAlgorit
 export function resolveResourceServerOptions(options: ResourceServerModuleOptions): ResolvedResourceServerOptions {
   const issuer = requireHttpUrl('issuer', options.issuer);
   const jwksUri = options.jwksUri ? requireHttpUrl('jwksUri', options.jwksUri) : undefined;
+  const jwksOrigins = [
+    new URL(issuer).origin,
+    ...(options.trustedJwksOrigins ?? []).map((origin) => originOf('trustedJwksOrigins', origin)),
+  ];
+  const resource = options.resource === undefined ? undefined : requireHttpUrl('resource', options.resource);
+  if (resource !== undefined && new URL(resource).hash !== '') {
+    throw new ResourceServerConfigurationError('resource must not have a fragment (RFC 9728 §1.2)');
+  }
+  const resourceMetadataUrl = resource === undefined ? undefined : protectedResourceMetadataUrl(resource);
+  if (resourceMetadataUrl !== undefined && !HEADER_SAFE.test(resourceMetadataUrl)) {
+    throw new ResourceServerConfigurationError('resource must be printable ASCII');
+  }
+  const scopesSupported = options.scopesSupported === undefined ? undefined : [...options.scopesSupported];
+  if (scopesSupported?.some((scope) => !SCOPE_TOKEN.test(scope))) {
+    throw new ResourceServerConfigurationError('scopesSupported must list scope names (RFC 6749 §3.3)');
+  }
   if (typeof options.audience !== 'string' || options.audience.trim() === '') {
     throw new ResourceServerConfigurationError('audience must be a non-empty string');
   }
@@ -94,6 +141,10 @@ export function resolveResourceServerOptions(options: ResourceServerModuleOption
     issuer,
     audience: options.audience,
     jwksUri,
+    jwksOrigins,
+    resource,
+    resourceMetadataUrl,
+    scopesSupported,
     algorithms: [...algorithms],
     clockToleranceSeconds: nonNegativeInteger('clockToleranceSeconds', options.clockToleranceSeconds, 5),
     realm,
@@ -115,6 +166,21 @@ function requireHttpUrl(name: string, value: string | undefined): string {
   }
   // Kept exactly as given: `iss` is compared character for character.
   return value as string;
+}
+
+/**
+ * RFC 9728 §3.1: the well-known path is inserted between the host and the path of the resource
+ * identifier (`https://api.example/v1` → `https://api.example/.well-known/oauth-protected-resource/v1`).
+ */
+export function protectedResourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}${PROTECTED_RESOURCE_METADATA_PATH}${path}${url.search}`;
+}
+
+function originOf(name: string, value: string): string {
+  const url = new URL(requireHttpUrl(name, value));
+  return url.origin;
 }
 
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {

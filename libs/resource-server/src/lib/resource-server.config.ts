@@ -40,6 +40,11 @@ export const resourceServerConfig = {
     min: 0,
     max: 300,
   }),
+  resourceUri: urlEntry('RESOURCE_URI', {
+    description:
+      "This service's resource identifier, published in its protected resource metadata (RFC 9728); empty: http://localhost:<the service's port>",
+    default: '',
+  }),
   authJwksRefetchIntervalSeconds: integerEntry('AUTH_JWKS_REFETCH_INTERVAL_SECONDS', {
     description:
       'A token with an unknown kid makes at most one JWKS fetch per this many seconds; key rotation publishes a new key at least this long before it signs',
@@ -54,16 +59,18 @@ export type ResourceServerConfigValues = ConfigValues<typeof resourceServerConfi
 /**
  * Module options from the `AUTH_*` entries of an app's configuration:
  * `useFactory: (config) => resourceServerOptionsFromConfig(config, { audience: 'message-service' })`.
+ * `defaultResource` is the resource identifier used when `RESOURCE_URI` is empty.
  */
 export function resourceServerOptionsFromConfig(
   config: ResourceServerConfigValues,
-  service: { audience: string; realm?: string },
+  service: { audience: string; realm?: string; defaultResource?: string },
 ): ResourceServerModuleOptions {
   return {
     issuer: config.authIssuer,
     audience: service.audience,
     realm: service.realm ?? service.audience,
     jwksUri: config.authJwksUri || undefined,
+    resource: config.resourceUri || service.defaultResource,
     algorithms: config.authAlgorithms,
     clockToleranceSeconds: config.authClockToleranceSeconds,
     jwksRefetchMinIntervalMs: config.authJwksRefetchIntervalSeconds * 1000,

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { ScopesGuard } from './guards/scopes.guard';
 import { JwksKeyStore } from './jwks/jwks-key-store';
 import { JwksReadinessCheck } from './jwks/jwks-readiness.check';
+import { ProtectedResourceMetadataController } from './metadata/protected-resource-metadata.controller';
 import {
   ResolvedResourceServerOptions,
   ResourceServerModuleOptions,
@@ -19,11 +20,15 @@ import { BatonJwtStrategy } from './strategy/baton-jwt.strategy';
 /**
  * Makes the importing app an OAuth 2.0 resource server: every route requires a valid access
  * token from the configured issuer for the configured audience (global guards), `@Public()` opts
- * out, `@Scopes(...)` adds scope requirements, `@CurrentPrincipal()` gives the caller.
+ * out, `@Scopes(...)` adds scope requirements, `@CurrentPrincipal()` gives the caller. With a
+ * `resource` configured it publishes its protected resource metadata (RFC 9728).
  *
  * `ResourceServerModule.forRoot({ issuer, audience })` or `.forRootAsync({ inject, useFactory })`.
  */
 @Module({
+  // DiscoveryModule: the metadata document lists the scopes the app's routes require.
+  imports: [DiscoveryModule],
+  controllers: [ProtectedResourceMetadataController],
   providers: [
     {
       provide: RESOLVED_RESOURCE_SERVER_OPTIONS,

@@ -8,6 +8,7 @@ import { AddressInfo } from 'node:net';
 export class JwksTestServer {
   readonly requests: string[] = [];
   private keys: object[] = [];
+  private discoveryOverrides: Record<string, unknown> = {};
   private server: Server | undefined;
   private port = 0;
 
@@ -32,6 +33,11 @@ export class JwksTestServer {
 
   setKeys(keys: object[]): void {
     this.keys = keys;
+  }
+
+  /** Fields that replace those of the discovery document, e.g. a poisoned `jwks_uri`. */
+  setDiscovery(overrides: Record<string, unknown>): void {
+    this.discoveryOverrides = overrides;
   }
 
   /** Stops answering (connections refused) until `resume()`, on the same port. */
@@ -65,7 +71,12 @@ export class JwksTestServer {
       response.end(JSON.stringify(body));
     };
     if (path === '/.well-known/oauth-authorization-server') {
-      send(200, { issuer: this.issuer, jwks_uri: this.jwksUri, token_endpoint: `${this.issuer}/oauth2/token` });
+      send(200, {
+        issuer: this.issuer,
+        jwks_uri: this.jwksUri,
+        token_endpoint: `${this.issuer}/oauth2/token`,
+        ...this.discoveryOverrides,
+      });
     } else if (path === '/oauth2/jwks') {
       send(200, { keys: this.keys });
     } else {

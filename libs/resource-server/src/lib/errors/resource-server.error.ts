@@ -61,8 +61,12 @@ export class ResourceServerError extends HttpException {
     );
   }
 
-  /** Headers of the answer. Every value comes from configuration or from the fixed vocabulary. */
-  headers(realm: string): Record<string, string> {
+  /**
+   * Headers of the answer. Every value comes from configuration or from the fixed vocabulary.
+   * `resourceMetadataUrl` (RFC 9728 §5.1) tells a client that only knows this service's URL where
+   * to find its authorization server and scopes.
+   */
+  headers(realm: string, resourceMetadataUrl?: string): Record<string, string> {
     if (this.error === 'temporarily_unavailable') {
       return { 'Retry-After': String(this.retryAfterSeconds ?? 1) };
     }
@@ -75,6 +79,7 @@ export class ResourceServerError extends HttpException {
         parts.push(`error_description="${this.description}"`);
       }
     }
+    if (resourceMetadataUrl !== undefined) parts.push(`resource_metadata="${resourceMetadataUrl}"`);
     return { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
   }
 }

@@ -42,7 +42,7 @@ export class AccessTokenGuard implements CanActivate {
       return true;
     } catch (error) {
       if (!(error instanceof ResourceServerError)) throw error;
-      for (const [name, value] of Object.entries(error.headers(this.options.realm))) response.setHeader(name, value);
+      for (const [name, value] of Object.entries(error.headers(this.options.realm, this.options.resourceMetadataUrl))) response.setHeader(name, value);
       this.logger.debug(`Refused: ${error.error} (${error.description})${token ? ` token ${fingerprint(token)}` : ''}`);
       throw error;
     }

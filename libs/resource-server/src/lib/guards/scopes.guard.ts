@@ -31,7 +31,7 @@ export class ScopesGuard implements CanActivate {
         : ResourceServerError.insufficientScope(required);
     if (!error) return true;
     const response = http.getResponse<ServerResponse>();
-    for (const [name, value] of Object.entries(error.headers(this.options.realm))) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(error.headers(this.options.realm, this.options.resourceMetadataUrl))) response.setHeader(name, value);
     throw error;
   }
 }

@@ -48,8 +48,10 @@ describe('JwksKeyStore', () => {
   it('falls back to OpenID Connect discovery', async () => {
     const oidc = await startServer((path, issuer) =>
       path === '/.well-known/openid-configuration'
-        ? [200, { issuer, jwks_uri: jwks.jwksUri }]
-        : [404, { error: 'not_found' }],
+        ? [200, { issuer, jwks_uri: `${issuer}/keys` }]
+        : path === '/keys'
+          ? [200, { keys: [key.jwk] }]
+          : [404, { error: 'not_found' }],
     );
     const keys = new JwksKeyStore(resolveResourceServerOptions({ issuer: oidc.issuer, audience: 'a' }), () => clock);
     expect((await keys.getKey(key.kid, 'ES256')).equals(key.publicKey)).toBe(true);

@@ -24,6 +24,9 @@ const COLD_RETRY_INTERVAL_MS = 1_000;
  * and kept in memory. A token whose `kid` is unknown triggers a refetch (key rotation), but at most
  * one per `jwksRefetchMinIntervalMs`, and concurrent refetches share one request, so a flood of
  * random `kid`s cannot flood the auth server.
+ *
+ * Every interval here (refetch limit, cache age) is measured on a monotonic clock: a wall clock
+ * stepped back (NTP, VM resume) must not stop a newly rotated key from being fetched.
  */
 export class JwksKeyStore {
   private readonly logger = new Logger(JwksKeyStore.name);
@@ -34,9 +37,12 @@ export class JwksKeyStore {
   private jwksUri: string | undefined;
   private fetches = 0;
 
+  /**
+   * @param now milliseconds on a monotonic clock (`performance.now()`); tests pass one they move.
+   */
   constructor(
     private readonly options: ResolvedResourceServerOptions,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.jwksUri = options.jwksUri;
   }
@@ -137,7 +143,11 @@ export class JwksKeyStore {
     }
   }
 
-  /** RFC 8414 metadata first, then OpenID Connect discovery; the document must name our issuer. */
+  /**
+   * RFC 8414 metadata first, then OpenID Connect discovery; the document must name our issuer,
+   * and its `jwks_uri` must be on the issuer's origin (or a trusted one): otherwise a poisoned
+   * copy of the document (a shared cache keyed without Host) would make an attacker's keys trusted.
+   */
   private async discoverJwksUri(): Promise<string> {
     const issuer = new URL(this.options.issuer);
     const path = issuer.pathname === '/' ? '' : issuer.pathname;
@@ -155,6 +165,10 @@ export class JwksKeyStore {
         const jwksUri = metadata['jwks_uri'];
         if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri)) {
           throw new Error(`${url} has no http(s) jwks_uri`);
+        }
+        const origin = originOf(jwksUri);
+        if (origin === undefined || !this.options.jwksOrigins.includes(origin)) {
+          throw new Error(`${url} names a jwks_uri outside the issuer's origin; set jwksUri to trust it`);
         }
         return jwksUri;
       } catch (error) {
@@ -212,6 +226,14 @@ function fits(key: KeyObject, alg: string): boolean {
   if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
   if (alg.startsWith('ES')) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === EC_CURVES[alg];
   return false;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

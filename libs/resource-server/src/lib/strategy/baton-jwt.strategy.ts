@@ -24,7 +24,8 @@ const MAX_ACT_DEPTH = 16;
  * passport-jwt verifies the signature (a key from the issuer's JWKS), the algorithm, `iss`, `aud`,
  * `exp` and `nbf` with the configured clock tolerance. What it leaves out is checked here: the key
  * lookup first checks the header (`alg` allowed, `typ` at+jwt), and `validate` requires `exp`,
- * `sub` and `client_id` (passport-jwt accepts a token without `exp`).
+ * `sub` and `client_id` (passport-jwt accepts a token without `exp`) and refuses an `iat` in the
+ * future beyond the clock tolerance.
  */
 @Injectable()
 export class BatonJwtStrategy extends PassportStrategy(Strategy, BATON_JWT_STRATEGY) {
@@ -53,7 +54,10 @@ export class BatonJwtStrategy extends PassportStrategy(Strategy, BATON_JWT_STRAT
       passReqToCallback: true,
       jsonWebTokenOptions: { clockTolerance: options.clockToleranceSeconds },
     } as ConstructorParameters<typeof Strategy>[0]);
+    this.clockToleranceSeconds = options.clockToleranceSeconds;
   }
+
+  private readonly clockToleranceSeconds: number;
 
   /** Called by @nestjs/passport's mixin while constructing, and by the guard to authenticate. */
   getPassportInstance(): InstanceType<typeof Passport> {
@@ -69,6 +73,14 @@ export class BatonJwtStrategy extends PassportStrategy(Strategy, BATON_JWT_STRAT
     if (typeof payload !== 'object' || payload === null) throw ResourceServerError.invalidToken('claims');
     const claims = payload as Record<string, unknown>;
     if (typeof claims['exp'] !== 'number') throw ResourceServerError.invalidToken('missingExpiry');
+    // jsonwebtoken checks `exp` and `nbf` but not `iat`: a token "issued" a year ahead (a stolen
+    // signing key, or an issuer whose clock ran away) is refused beyond the tolerance, as jose does.
+    // Wall time on purpose: `iat` is a wall-clock claim.
+    const iat = claims['iat'];
+    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw ResourceServerError.invalidToken('claims');
+    if (typeof iat === 'number' && iat > Date.now() / 1000 + this.clockToleranceSeconds) {
+      throw ResourceServerError.invalidToken('notYetValid');
+    }
     if (typeof claims['sub'] !== 'string' || claims['sub'] === '') {
       throw ResourceServerError.invalidToken('missingSubject');
     }
