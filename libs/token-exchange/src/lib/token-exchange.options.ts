@@ -23,6 +23,13 @@ export interface TokenExchangeModuleOptions {
   issuer?: string;
   /** The token endpoint, e.g. `http://localhost:9001/oauth2/token`. Skips discovery. */
   tokenEndpoint?: string;
+  /**
+   * Origins besides the issuer's own (e.g. `https://token.example`) where a discovered
+   * `token_endpoint` may point. Default none: discovery that names a token endpoint on another
+   * origin is refused (502 `discovery_invalid`), so a poisoned copy of the document cannot make
+   * this client send its credentials elsewhere. `tokenEndpoint` itself may be anywhere.
+   */
+  trustedTokenEndpointOrigins?: readonly string[];
   /** This service's client id at the auth server; authenticates with client_secret_basic. */
   clientId: string;
   clientSecret: string;
@@ -46,7 +53,10 @@ export interface TokenExchangeModuleOptions {
   retryAfterSeconds?: number;
   /** Services called with exchanged tokens, by name (`{ messageService: { ... } }`). */
   downstreams?: Readonly<Record<string, DownstreamOptions>>;
-  /** Clock for expiry decisions; tests pass one they control. */
+  /**
+   * Wall clock for expiry decisions (a cached token against its `exp`); tests pass one they
+   * control. Intervals (timeouts, the retry wait) run on the monotonic `performance.now()`.
+   */
   clock?: Clock;
   /**
    * Extra headers for every request this module sends (token endpoint, discovery, downstreams),

@@ -465,6 +465,44 @@ describe('TokenExchangeService discovery', () => {
     expect(stub.requests.some((request) => request.path === '/oauth2/token')).toBe(false);
   });
 
+  describe('[H05] a poisoned discovery document', () => {
+    let elsewhere: HttpStub;
+
+    beforeEach(async () => {
+      elsewhere = await HttpStub.start(grantedAnswer);
+    });
+
+    afterEach(() => elsewhere.stop());
+
+    it('[H05] never sends the client credentials to a token_endpoint off the issuer origin (502 discovery_invalid)', async () => {
+      // The issuer's own document, as a poisoned shared cache serves it: right issuer, foreign endpoint.
+      const service = await startWithIssuer(
+        discoveryHandler({
+          '/.well-known/oauth-authorization-server': (url) => ({ issuer: url, token_endpoint: `${elsewhere.url}/oauth2/token` }),
+        }),
+      );
+      const error = await failureOf(service.exchange({ subjectToken: alice(), audience: 'message-service' }));
+      expect(error).toBeInstanceOf(TokenExchangeMisconfiguredError);
+      expect(error.getStatus()).toBe(502);
+      expect((error as TokenExchangeMisconfiguredError).oauthError).toBe('discovery_invalid');
+      expect(elsewhere.requests).toEqual([]);
+      // Readiness probes do not follow it either.
+      await expect(service.checkTokenEndpoint()).rejects.toBeInstanceOf(TokenExchangeMisconfiguredError);
+      expect(elsewhere.requests).toEqual([]);
+    });
+
+    it('uses a token endpoint on another origin when that origin is configured', async () => {
+      const service = await startService(
+        discoveryHandler({
+          '/.well-known/oauth-authorization-server': (url) => ({ issuer: url, token_endpoint: `${elsewhere.url}/oauth2/token` }),
+        }),
+        (url) => ({ tokenEndpoint: undefined, issuer: url, trustedTokenEndpointOrigins: [elsewhere.url] }),
+      );
+      await expect(service.exchange({ subjectToken: alice(), audience: 'message-service' })).resolves.toBeDefined();
+      expect(elsewhere.requests.map((request) => request.path)).toEqual(['/oauth2/token']);
+    });
+  });
+
   it('answers 503 while discovery fails and tries again on the next call', async () => {
     let healthy = false;
     const service = await startWithIssuer((request, index) =>

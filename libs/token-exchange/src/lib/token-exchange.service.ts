@@ -119,6 +119,8 @@ export class TokenExchangeService {
   private readonly listeners = new Set<(outcome: ExchangeOutcome) => void>();
   private tokenEndpoint: string | undefined;
   private discovery: Promise<string> | undefined;
+  /** Origins a discovered token endpoint may be on: the issuer's and the configured ones. */
+  private readonly tokenEndpointOrigins: readonly string[];
 
   constructor(
     @Inject(TOKEN_EXCHANGE_OPTIONS) private readonly options: TokenExchangeModuleOptions,
@@ -143,6 +145,10 @@ export class TokenExchangeService {
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 100;
     this.retryAfterSeconds = positive('retryAfterSeconds', options.retryAfterSeconds ?? 5);
     this.tokenEndpoint = options.tokenEndpoint;
+    this.tokenEndpointOrigins = [
+      ...(options.issuer === undefined ? [] : [originOf('issuer', options.issuer)]),
+      ...(options.trustedTokenEndpointOrigins ?? []).map((origin) => originOf('trustedTokenEndpointOrigins', origin)),
+    ];
   }
 
   /**
@@ -424,6 +430,15 @@ export class TokenExchangeService {
       if (typeof endpoint !== 'string' || !/^https?:\/\//.test(endpoint)) {
         throw new TokenExchangeMisconfiguredError('discovery_invalid', `discovery at ${issuer}${path} has no token_endpoint`);
       }
+      // A poisoned copy of the document (e.g. from a cache keyed without Host) must not make us
+      // send the client secret to another host: the endpoint stays on the issuer's origin unless
+      // configured otherwise.
+      if (!URL.canParse(endpoint) || !this.tokenEndpointOrigins.includes(new URL(endpoint).origin)) {
+        throw new TokenExchangeMisconfiguredError(
+          'discovery_invalid',
+          `discovery at ${issuer}${path} names a token_endpoint outside the issuer's origin; set tokenEndpoint to trust it`,
+        );
+      }
       this.logger.log(`Token endpoint ${endpoint} (from ${issuer}${path})`);
       return endpoint;
     }
@@ -545,6 +560,14 @@ function jwtExpiry(token: string): number | undefined {
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1_000 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function originOf(name: string, value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    throw new Error(`TokenExchangeModule ${name} must hold absolute URLs, got ${JSON.stringify(value)}`);
   }
 }
 
