@@ -15,9 +15,11 @@ import { SqliteAdapter } from '../persistence/sqlite-adapter';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
 import { GrantReferences } from './grant-references';
+import { IntrospectionRights, JwtIntrospection } from './jwt-introspection';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { replaceProviderKeys } from './provider-keystore';
+import type { PublicJwk } from '../token-exchange/verification-keys';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
@@ -66,6 +68,10 @@ export class OidcProviderFactory {
     private readonly extensions: OidcExtensionsService,
   ) {}
 
+  private readonly introspectionRights: IntrospectionRights = {
+    audiencesFor: (clientId) => this.declarativeConfig.client(clientId)?.introspection.audiences ?? [],
+  };
+
   private get httpsIssuer(): boolean {
     return new URL(this.config.issuer).protocol === 'https:';
   }
@@ -74,6 +80,7 @@ export class OidcProviderFactory {
     const grantReferences = new GrantReferences(this.cookieSecrets.secrets);
     const provider = new Provider(this.config.issuer, this.configuration(grantReferences));
     grantReferences.attachTo(provider);
+    const introspection = new JwtIntrospection(this.config.issuer, () => this.signingKeys.publicJwks().keys as readonly PublicJwk[], this.introspectionRights);
     // An https issuer is usually served through a TLS-terminating proxy: trust its X-Forwarded-Proto,
     // or oidc-provider could not set the Secure cookies over the proxy's plain-http hop.
     provider.proxy = this.httpsIssuer;
@@ -82,7 +89,7 @@ export class OidcProviderFactory {
       clientCredentials.createClientCredentialsHandler(this.resourceServers),
       clientCredentials.parameters,
     );
-    this.amendResponses(provider);
+    this.amendResponses(provider, introspection);
     this.logEvents(provider);
     // Key rotation: the provider signs with, and publishes, whatever the keys service holds now.
     this.signingKeys.onChange(() => replaceProviderKeys(provider, this.signingKeys.privateJwks()));
@@ -123,8 +130,11 @@ export class OidcProviderFactory {
         clientCredentials: { enabled: true },
         introspection: {
           enabled: true,
-          // A client may introspect tokens issued to it; confidential clients any token (resource servers).
-          allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+          // oidc-provider's own (opaque) tokens: the client they were issued to, or a resource server
+          // they are for. JWT access tokens are answered by JwtIntrospection with the same rule.
+          allowedPolicy: async (_ctx, client, token) =>
+            token.clientId === client.clientId ||
+            audiencesOf(token).some((audience) => this.introspectionRights.audiencesFor(client.clientId).includes(audience)),
         },
         revocation: {
           enabled: true,
@@ -201,10 +211,25 @@ export class OidcProviderFactory {
    * `Pragma: no-cache` on every token, introspection and revocation answer (including the 429s
    * and 503s thrown on the way), and a cache lifetime on the discovery documents.
    */
-  private amendResponses(provider: Provider): void {
+  private amendResponses(provider: Provider, introspection: JwtIntrospection): void {
     const issuer = this.config.issuer;
     provider.use(async (ctx, next) => {
       await next();
+      const refused = ctx.body as Record<string, unknown> | undefined;
+      // oidc-provider answers 400 unsupported_token_type for a JWT at introspection, after it
+      // authenticated the client: that answer is replaced by RFC 7662's for our JWT access tokens.
+      const caller = ctx.oidc?.client;
+      const token = ctx.oidc?.params?.['token'];
+      if (
+        ctx.path === OIDC_ROUTES.introspection &&
+        ctx.status === 400 &&
+        refused?.['error'] === 'unsupported_token_type' &&
+        caller !== undefined &&
+        typeof token === 'string'
+      ) {
+        ctx.status = 200;
+        ctx.body = await introspection.introspect(provider, caller.clientId, token);
+      }
       if (NO_STORE_PATHS.has(ctx.path)) {
         ctx.set('Cache-Control', 'no-store');
         ctx.set('Pragma', 'no-cache');
@@ -246,4 +271,12 @@ export class OidcProviderFactory {
       );
     }
   }
+}
+
+/** The audiences an oidc-provider token is for (`aud` of its resource server, if any). */
+function audiencesOf(token: object): string[] {
+  const { aud, resourceServer } = token as { aud?: unknown; resourceServer?: { audience?: unknown } };
+  const audience = aud ?? resourceServer?.audience;
+  if (typeof audience === 'string') return [audience];
+  return Array.isArray(audience) ? audience.filter((entry): entry is string => typeof entry === 'string') : [];
 }

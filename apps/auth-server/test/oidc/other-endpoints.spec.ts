@@ -51,13 +51,20 @@ describe('introspect, revoke, userinfo, end_session', () => {
     expect(body).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('does not introspect JWT access tokens (resource servers verify them locally against the JWKS)', async () => {
+  it('introspects JWT access tokens too (test/oidc/introspection.spec.ts has who may see what)', async () => {
     const { body } = await postToken(server.baseUrl, { grant_type: 'client_credentials' }, USER_SERVICE);
     const { status, body: introspection } = await form('/oauth2/introspect', { token: body['access_token'] as string }, USER_SERVICE);
+    expect(status).toBe(200);
+    expect(introspection).toMatchObject({ active: true, sub: 'user-service', client_id: 'user-service', aud: 'user-service', token_type: 'Bearer' });
+  });
+
+  it('still refuses to revoke JWT access tokens (they are verified locally; revoking the grant is what stops them)', async () => {
+    const { body } = await postToken(server.baseUrl, { grant_type: 'client_credentials' }, USER_SERVICE);
+    const { status, body: revocation } = await form('/oauth2/revoke', { token: body['access_token'] as string }, USER_SERVICE);
     expect(status).toBe(400);
-    expect(introspection).toEqual({
+    expect(revocation).toEqual({
       error: 'unsupported_token_type',
-      error_description: 'Structured JWT Tokens cannot be introspected via the introspection_endpoint',
+      error_description: 'Structured JWT Tokens cannot be revoked via the revocation_endpoint',
     });
   });
 

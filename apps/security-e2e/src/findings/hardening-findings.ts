@@ -30,6 +30,11 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     tests: ['apps/auth-server/test/oidc/client-credentials.spec.ts', 'apps/auth-server/src/declarative-config/client-policies.spec.ts'],
   },
   {
+    id: 'H08',
+    title: 'Introspection revealed other clients’ tokens (any confidential client could introspect any token)',
+    tests: ['apps/auth-server/test/oidc/introspection.spec.ts'],
+  },
+  {
     id: 'H09',
     title: 'A username equal to a client id made the user and the client one principal',
     tests: ['apps/auth-server/src/declarative-config/client-policies.spec.ts'],
