@@ -1,43 +1,8 @@
 import { loadConfig } from '@baton/config';
 import { authServerConfig } from '../config/auth-server.config';
-import { FailureCounter } from './failure-counter';
-import { LoginThrottle } from './login-throttle.service';
+import { LoginAttempt, LoginThrottle } from './login-throttle.service';
+import { RateLimiterFactory } from './rate-limiter.factory';
 import { TokenBucket } from './token-bucket';
-
-const SECOND = 1000;
-
-describe('FailureCounter', () => {
-  it('blocks a key after max failures until its window ends, then forgets it', () => {
-    const counter = new FailureCounter(3, 60 * SECOND);
-    counter.recordFailure('k', 0);
-    counter.recordFailure('k', SECOND);
-    expect(counter.blockedFor('k', SECOND)).toBeUndefined();
-    counter.recordFailure('k', 2 * SECOND);
-    expect(counter.blockedFor('k', 2 * SECOND)).toBe(58);
-    expect(counter.blockedFor('k', 59.5 * SECOND)).toBe(1);
-    expect(counter.blockedFor('k', 60 * SECOND)).toBeUndefined();
-    expect(counter.size).toBe(0);
-  });
-
-  it('is off with max 0, and resets on demand', () => {
-    const off = new FailureCounter(0, 60 * SECOND);
-    for (let attempt = 0; attempt < 10; attempt += 1) off.recordFailure('k', 0);
-    expect(off.blockedFor('k', 0)).toBeUndefined();
-    const counter = new FailureCounter(1, 60 * SECOND);
-    counter.recordFailure('k', 0);
-    expect(counter.blockedFor('k', 0)).toBe(60);
-    counter.reset('k');
-    expect(counter.blockedFor('k', 0)).toBeUndefined();
-  });
-
-  it('stays within its size bound under a flood of random keys, dropping the oldest windows', () => {
-    const counter = new FailureCounter(1, 60 * SECOND, 100);
-    counter.recordFailure('victim', 0);
-    for (let key = 0; key < 1_000; key += 1) counter.recordFailure(`random-${key}`, SECOND);
-    expect(counter.size).toBe(100);
-    expect(counter.blockedFor('random-999', SECOND)).toBe(60);
-  });
-});
 
 describe('TokenBucket', () => {
   it('grants a burst, then the rate, and says when the next token comes', () => {
@@ -69,28 +34,52 @@ describe('LoginThrottle', () => {
         AUTH_SERVER_LOGIN_FAILURE_WINDOW_SECONDS: '60',
         ...env,
       }),
+      new RateLimiterFactory(),
     );
+  const allowed = (attempt: LoginAttempt) => attempt.allowed;
 
-  it('limits a username whether or not it exists, in any case or Unicode spelling', () => {
+  it('limits a username whether or not it exists, in any case or Unicode spelling', async () => {
     const limits = throttle();
-    limits.recordFailure('Alice', '10.0.0.1', 0);
-    limits.recordFailure('alice', '10.0.0.2', 0);
-    expect(limits.blockedFor('ALICE', '10.0.0.3', 0)).toBe(60);
-    expect(limits.blockedFor('ａｌｉｃｅ', '10.0.0.3', 0)).toBe(60);
-    limits.recordFailure('nobody', '10.0.0.4', 0);
-    limits.recordFailure('nobody', '10.0.0.5', 0);
-    expect(limits.blockedFor('nobody', '10.0.0.6', 0)).toBe(60);
-    expect(limits.blockedFor('bob', '10.0.0.6', 0)).toBeUndefined();
+    expect(allowed(await limits.reserve('Alice', '10.0.0.1'))).toBe(true);
+    expect(allowed(await limits.reserve('alice', '10.0.0.2'))).toBe(true);
+    expect(await limits.reserve('ALICE', '10.0.0.3')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await limits.reserve('ａｌｉｃｅ', '10.0.0.3')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(allowed(await limits.reserve('nobody', '10.0.0.4'))).toBe(true);
+    expect(allowed(await limits.reserve('nobody', '10.0.0.5'))).toBe(true);
+    expect(allowed(await limits.reserve('nobody', '10.0.0.6'))).toBe(false);
+    expect(allowed(await limits.reserve('bob', '10.0.0.6'))).toBe(true);
   });
 
-  it('limits an address across usernames, and a success clears only the username', () => {
+  it('reserves before the password is tried: of many attempts at once, only the limit get through', async () => {
+    const attempts = await Promise.all(Array.from({ length: 25 }, () => throttle().reserve('bob', '10.0.0.1')));
+    expect(attempts.filter(allowed)).toHaveLength(25); // separate throttles: nothing shared
     const limits = throttle();
-    for (const user of ['a', 'b', 'c', 'd']) limits.recordFailure(user, '10.0.0.9', 0);
-    expect(limits.blockedFor('e', '10.0.0.9', 0)).toBe(60);
-    expect(limits.blockedFor('e', '10.0.0.8', 0)).toBeUndefined();
-    limits.recordFailure('carol', '10.0.0.7', 0);
-    limits.recordFailure('carol', '10.0.0.6', 0);
-    limits.recordSuccess('carol');
-    expect(limits.blockedFor('carol', '10.0.0.5', 0)).toBeUndefined();
+    const concurrent = await Promise.all(Array.from({ length: 25 }, () => limits.reserve('bob', '10.0.0.1')));
+    expect(concurrent.filter(allowed)).toHaveLength(2);
+    // Refused attempts gave back what they took: the address still has 2 of its 4 for other names.
+    const others = await Promise.all(['a', 'b', 'c'].map((name) => limits.reserve(name, '10.0.0.1')));
+    expect(others.map(allowed)).toEqual([true, true, false]);
+  });
+
+  it('limits an address across usernames, and a success gives back the attempt and clears only the username', async () => {
+    const limits = throttle();
+    for (const user of ['a', 'b', 'c', 'd']) expect(allowed(await limits.reserve(user, '10.0.0.9'))).toBe(true);
+    expect(await limits.reserve('e', '10.0.0.9')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(allowed(await limits.reserve('e', '10.0.0.8'))).toBe(true);
+
+    await limits.reserve('carol', '10.0.0.7');
+    const success = await limits.reserve('carol', '10.0.0.6');
+    if (!success.allowed) throw new Error('expected the second attempt to be allowed');
+    await success.succeeded();
+    // carol's failures are gone: two more attempts; 10.0.0.6 got its attempt back, 10.0.0.7 did not.
+    expect(allowed(await limits.reserve('carol', '10.0.0.5'))).toBe(true);
+    expect(allowed(await limits.reserve('carol', '10.0.0.5'))).toBe(true);
+    expect(allowed(await limits.reserve('carol', '10.0.0.5'))).toBe(false);
+  });
+
+  it('is off with 0', async () => {
+    const limits = throttle({ AUTH_SERVER_LOGIN_MAX_FAILURES_PER_USER: '0', AUTH_SERVER_LOGIN_MAX_FAILURES_PER_ADDRESS: '0' });
+    const attempts = await Promise.all(Array.from({ length: 50 }, () => limits.reserve('bob', '10.0.0.1')));
+    expect(attempts.every(allowed)).toBe(true);
   });
 });

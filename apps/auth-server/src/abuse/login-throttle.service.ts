@@ -1,44 +1,78 @@
 import { Injectable } from '@nestjs/common';
+import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
-import { FailureCounter } from './failure-counter';
+import { RateLimiterFactory } from './rate-limiter.factory';
+
+/** The answer to "may this password be tried now?". */
+export type LoginAttempt =
+  | {
+      readonly allowed: true;
+      /** The password was right: the attempt is given back (the username's failures are cleared). */
+      succeeded(): Promise<void>;
+    }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /**
- * Limits failed sign-ins per username and per client address (AUTH_SERVER_LOGIN_*). Usernames are
- * counted whether or not they exist, and the check comes before any password work, so a refused
- * attempt looks and takes the same for every username: the limit tells nothing about who exists.
+ * Limits failed sign-ins per username and per client address (AUTH_SERVER_LOGIN_*), the
+ * rate-limiter-flexible login recipe done as reserve-then-give-back: an attempt takes its place
+ * in both counts *before* any password work, and gives it back only when the password was right.
+ * So concurrent guesses cannot all pass a check that is counted only once they have failed: of
+ * any number sent at once, at most the limit are tried.
+ *
+ * Usernames are counted whether or not they exist, and a refused attempt does no password work,
+ * so a refusal looks and takes the same for every username: the limit tells nothing about who exists.
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly perUser: FailureCounter;
-  private readonly perAddress: FailureCounter;
+  private readonly perUser: RateLimiterAbstract | undefined;
+  private readonly perAddress: RateLimiterAbstract | undefined;
 
-  constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig) {
-    const windowMs = config.loginFailureWindowSeconds * 1000;
-    this.perUser = new FailureCounter(config.loginMaxFailuresPerUser, windowMs);
-    this.perAddress = new FailureCounter(config.loginMaxFailuresPerAddress, windowMs);
+  constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig, limiters: RateLimiterFactory) {
+    const window = config.loginFailureWindowSeconds;
+    this.perUser = limiters.create('login-user', config.loginMaxFailuresPerUser, window);
+    this.perAddress = limiters.create('login-address', config.loginMaxFailuresPerAddress, window);
   }
 
-  /** Seconds this attempt has to wait (Retry-After), or `undefined` when it may go ahead. */
-  blockedFor(username: string, address: string, now = Date.now()): number | undefined {
-    const waits = [this.perUser.blockedFor(userKey(username), now), this.perAddress.blockedFor(address, now)].filter(
-      (wait): wait is number => wait !== undefined,
-    );
-    return waits.length === 0 ? undefined : Math.max(...waits);
-  }
-
-  recordFailure(username: string, address: string, now = Date.now()): void {
-    this.perUser.recordFailure(userKey(username), now);
-    this.perAddress.recordFailure(address, now);
-  }
-
-  /** A successful sign-in clears the username's failures (not the address's: it may be shared by an attacker). */
-  recordSuccess(username: string): void {
-    this.perUser.reset(userKey(username));
+  /** Takes one attempt for `username` from `address`, or says how long to wait (Retry-After). */
+  async reserve(username: string, address: string): Promise<LoginAttempt> {
+    const user = userKey(username);
+    const counts = [
+      [this.perUser, user],
+      [this.perAddress, address],
+    ].filter((count): count is [RateLimiterAbstract, string] => count[0] !== undefined);
+    const outcomes = await Promise.all(counts.map(([limiter, key]) => take(limiter, key)));
+    const waits = outcomes.filter((wait): wait is number => wait !== undefined);
+    if (waits.length > 0) {
+      // A refused attempt is not made: it gives back everything it took, so it neither counts as a
+      // failure nor pushes anyone's limit further.
+      await Promise.all(counts.map(([limiter, key]) => limiter.reward(key)));
+      return { allowed: false, retryAfterSeconds: Math.max(...waits) };
+    }
+    return {
+      allowed: true,
+      succeeded: async () => {
+        // The username's failures are cleared; the address's are not (it may be shared with an attacker).
+        await this.perUser?.delete(user);
+        await this.perAddress?.reward(address);
+      },
+    };
   }
 }
 
-/** One counter for every spelling of a name: case and Unicode variants do not buy more attempts. */
+/** `undefined` when `key` had a point left, else the seconds until its window ends. */
+async function take(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+  try {
+    await limiter.consume(key);
+    return undefined;
+  } catch (refusal) {
+    // The library rejects with its result when the limit is reached; anything else is a store failure.
+    if (!(refusal instanceof RateLimiterRes)) throw refusal;
+    return Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+  }
+}
+
+/** One count for every spelling of a name: case and Unicode variants do not buy more attempts. */
 function userKey(username: string): string {
   return username.trim().normalize('NFKC').toLowerCase();
 }

@@ -111,8 +111,20 @@ export const authServerConfig = withObservabilityRules(defineAppConfig('authServ
     min: 1,
     max: 86_400,
   }),
+  clientAuthMaxFailuresPerAddress: integerEntry('AUTH_SERVER_CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS', {
+    description: 'Failed client authentications (401 invalid_client) at the token endpoint per client IP address within the window before that address is refused with 429; 0: no limit',
+    default: 30,
+    min: 0,
+    max: 1_000_000,
+  }),
+  clientAuthFailureWindowSeconds: integerEntry('AUTH_SERVER_CLIENT_AUTH_FAILURE_WINDOW_SECONDS', {
+    description: 'How long failed client authentications are remembered (and a refused address waits), in seconds',
+    default: 300,
+    min: 1,
+    max: 86_400,
+  }),
   tokenRatePerClient: integerEntry('AUTH_SERVER_TOKEN_RATE_PER_CLIENT', {
-    description: 'Token endpoint requests per second a client may make on average, failed authentications included (429 beyond); 0: no limit',
+    description: 'Token endpoint requests per second an authenticated client (a public client: per client and IP address) may make on average (429 beyond); 0: no limit',
     default: 200,
     min: 0,
     max: 1_000_000,

@@ -61,10 +61,12 @@ export class InteractionController {
     const password = field(request.body, 'password');
     const clientId = clientIdOf(interaction);
     const csrf = this.csrf.tokenFor(uid);
-    // Before any password work and whether or not the user exists: the answer says nothing about who does.
+    // Taken before any password work and whether or not the user exists, so concurrent guesses
+    // cannot all pass, and the answer says nothing about who exists.
     const address = clientAddress(request, this.provider.proxy);
-    const wait = this.throttle.blockedFor(username, address);
-    if (wait !== undefined) {
+    const attempt = await this.throttle.reserve(username, address);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfterSeconds;
       this.logger.warn({ event: 'login_throttled', client: clientId, retryAfter: wait });
       response.setHeader('Retry-After', String(wait));
       send(response, HttpStatus.TOO_MANY_REQUESTS, loginPage({ uid, clientId, csrf, username, error: tooManyAttempts(wait) }));
@@ -72,12 +74,12 @@ export class InteractionController {
     }
     const user = username === '' || password === '' ? undefined : await this.accounts.authenticate(username, password);
     if (user === undefined) {
-      this.throttle.recordFailure(username, address);
+      // The reserved attempt stays counted: it is this failure.
       this.logger.log({ event: 'login_failed', client: clientId });
       send(response, HttpStatus.UNAUTHORIZED, loginPage({ uid, clientId, csrf, username, error: LOGIN_FAILED_MESSAGE }));
       return;
     }
-    this.throttle.recordSuccess(username);
+    await attempt.succeeded();
     this.logger.log({ event: 'login', sub: user.username, client: clientId });
     await this.provider.interactionFinished(
       request,

@@ -1,0 +1,100 @@
+import { authorizationCodeLogin } from '@baton/testing';
+import { InProcessAuthServer, startInProcess } from '../support/in-process-auth-server';
+import { stopMonotonicClock } from './support/monotonic-clock';
+import { postTokenFrom, TokenAnswer } from './support/post-token-from';
+
+jest.setTimeout(60_000);
+
+const USER_SERVICE = { id: 'user-service', secret: 'secret' };
+const CLIENT_CREDENTIALS = { grant_type: 'client_credentials' };
+const FAILURE_WINDOW_SECONDS = 300;
+// Loopback addresses standing for three machines.
+const ATTACKER = '127.0.0.2';
+const USER_SERVICE_HOST = '127.0.0.3';
+
+function expectTemporarilyUnavailable(answer: TokenAnswer, maxRetryAfter: number): void {
+  expect(answer.status).toBe(429);
+  expect(answer.body['error']).toBe('temporarily_unavailable');
+  const retryAfter = Number(answer.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(maxRetryAfter);
+  expect(answer.headers['cache-control']).toBe('no-store');
+  expect(answer.headers['pragma']).toBe('no-cache');
+}
+
+/**
+ * The attack of issue 11 item 3: a client's token budget spent by whoever names the client. Budgets
+ * are small here (burst 5, refilled 1 a second) so the attack would empty them at once, and the
+ * monotonic clock is stopped: nothing is refilled while a test runs, however slow the machine.
+ */
+describe('token endpoint limits', () => {
+  let server: InProcessAuthServer;
+
+  beforeEach(async () => {
+    stopMonotonicClock();
+    server = await startInProcess({
+      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '1',
+      AUTH_SERVER_TOKEN_BURST_PER_CLIENT: '5',
+      AUTH_SERVER_CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS: '10',
+      AUTH_SERVER_CLIENT_AUTH_FAILURE_WINDOW_SECONDS: String(FAILURE_WINDOW_SECONDS),
+    });
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await server.close();
+  });
+
+  it('[H03] a flood of wrong secrets from one address leaves user-service at 200 from another; the flooding address gets 401 invalid_client, then 429', async () => {
+    const wrong = { ...USER_SERVICE, secret: 'guess' };
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const refused = await postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, wrong);
+      expect(refused.status).toBe(401);
+      expect(refused.body['error']).toBe('invalid_client');
+      expect(refused.headers['www-authenticate']).toContain('error="invalid_client"');
+    }
+    // The eleventh and everything after, at once, wrong or right secret: refused before any client lookup.
+    const flood = await Promise.all(Array.from({ length: 100 }, () => postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, wrong)));
+    flood.forEach((answer) => expectTemporarilyUnavailable(answer, FAILURE_WINDOW_SECONDS));
+    expect(flood[0]?.body['error_description']).toMatch(/^too many failed client authentications from this address; retry after \d+ s$/);
+    expectTemporarilyUnavailable(await postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, USER_SERVICE), FAILURE_WINDOW_SECONDS);
+
+    // user-service, elsewhere, still has its whole burst.
+    const served = await Promise.all(Array.from({ length: 5 }, () => postTokenFrom(server.baseUrl, USER_SERVICE_HOST, CLIENT_CREDENTIALS, USER_SERVICE)));
+    expect(served.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('[H03] unknown client ids count as failed authentications of the address too', async () => {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const refused = await postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, { id: `nobody-${attempt}`, secret: 'guess' });
+      expect(refused.status).toBe(401);
+      expect(refused.body['error']).toBe('invalid_client');
+    }
+    expectTemporarilyUnavailable(await postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, { id: 'nobody', secret: 'guess' }), FAILURE_WINDOW_SECONDS);
+    expect((await postTokenFrom(server.baseUrl, USER_SERVICE_HOST, CLIENT_CREDENTIALS, USER_SERVICE)).status).toBe(200);
+  });
+
+  it('[H03] garbage refresh tokens sent as demo-app from one address do not lock out demo-app users elsewhere', async () => {
+    const garbage = { grant_type: 'refresh_token', refresh_token: 'garbage', client_id: 'demo-app' };
+    // Twenty-five at once against a burst of five: the attacker's address spends its own demo-app budget ...
+    const first = await Promise.all(Array.from({ length: 25 }, () => postTokenFrom(server.baseUrl, ATTACKER, garbage)));
+    expect(first.filter((answer) => answer.status === 400).map((answer) => answer.body['error'])).toEqual(Array(5).fill('invalid_grant'));
+    first.filter((answer) => answer.status !== 400).forEach((answer) => expectTemporarilyUnavailable(answer, 1));
+    let flooding = true;
+    const flood = (async () => {
+      const answers: TokenAnswer[] = [];
+      while (flooding) answers.push(await postTokenFrom(server.baseUrl, ATTACKER, garbage));
+      return answers;
+    })();
+    // ... and keeps sending while a user signs in with demo-app from elsewhere (127.0.0.1).
+    try {
+      const tokens = await authorizationCodeLogin({ baseUrl: server.baseUrl, username: 'alice', password: 'alice-password' });
+      expect(tokens.access_token).toEqual(expect.any(String));
+    } finally {
+      flooding = false;
+    }
+    const answers = await flood;
+    expect(answers.length).toBeGreaterThan(0);
+    answers.forEach((answer) => expectTemporarilyUnavailable(answer, 1));
+  });
+});
