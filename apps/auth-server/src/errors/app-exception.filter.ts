@@ -14,6 +14,8 @@ const ERROR_CODES: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  // A write the database refused (StorageUnavailableError): the OAuth code oidc-provider answers too.
+  503: 'temporarily_unavailable',
 };
 
 /**

@@ -3,7 +3,10 @@ import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { OidcStore } from '../persistence/oidc-store';
 
-/** Readiness of the auth server: its database answers and it has a key to sign tokens with. */
+/**
+ * Readiness of the auth server: its database answers and can store (a server that cannot write
+ * would refuse every sign-in, code and refresh), and it has a key to sign tokens with.
+ */
 @Injectable()
 export class AuthServerReadinessCheck {
   constructor(
@@ -13,7 +16,7 @@ export class AuthServerReadinessCheck {
 
   check(): HealthIndicatorResult<'database' | 'signingKeys'> {
     return {
-      database: this.databaseUp() ? { status: 'up' } : { status: 'down', message: 'the database does not answer' },
+      database: this.database(),
       signingKeys:
         this.signingKeys.keys.length > 0
           ? { status: 'up', keys: this.signingKeys.keys.length }
@@ -21,12 +24,15 @@ export class AuthServerReadinessCheck {
     };
   }
 
-  private databaseUp(): boolean {
+  private database(): HealthIndicatorResult<'database'>['database'] {
     try {
       this.store.ping();
-      return true;
     } catch {
-      return false;
+      return { status: 'down', message: 'the database does not answer' };
     }
+    // The write probe also finds out when space is back: no sign-in reaches a server that is not ready.
+    return this.store.probeWrite() === undefined
+      ? { status: 'up' }
+      : { status: 'down', message: 'the database cannot write', error: 'temporarily_unavailable' };
   }
 }

@@ -5,10 +5,18 @@ import { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AdapterPayload } from 'oidc-provider';
 import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
+import { describeSqliteError, isStorageFailure } from './sqlite-errors';
+import { StorageUnavailableError } from './storage-unavailable.error';
 
 export const DATABASE_FILE_NAME = 'oidc.sqlite';
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const SCHEMA_VERSION = 1;
+/**
+ * What the readiness probe writes once a write has failed: more pages than any oidc-provider
+ * model row needs (a session or grant is a few KiB), so when the probe is stored there is room
+ * again, and the server does not come back ready only to refuse the next sign-in.
+ */
+const RECOVERY_PROBE_BYTES = 128 * 1024;
 
 type LookupColumn = 'id' | 'uid' | 'user_code';
 
@@ -16,6 +24,11 @@ type LookupColumn = 'id' | 'uid' | 'user_code';
  * oidc-provider's state (sessions, interactions, grants, codes, refresh tokens) in one SQLite
  * table (node:sqlite, synchronous: each statement is a few microseconds, and one process owns the
  * file). A file in the data folder by default, so a restart loses nothing; `:memory:` for tests.
+ *
+ * Every write runs to its end with `run()` (never `get()`, which ignores a failed commit) inside
+ * `write()`: a write the disk refuses throws StorageUnavailableError (503
+ * `temporarily_unavailable`, nothing acknowledged), is logged once, and readiness reports the
+ * database down until a write succeeds again.
  */
 @Injectable()
 export class OidcStore implements OnModuleDestroy {
@@ -29,7 +42,10 @@ export class OidcStore implements OnModuleDestroy {
     destroy: StatementSync;
     revokeByGrantId: StatementSync;
     sweep: StatementSync;
+    probe: StatementSync;
   };
+  /** The last write the database refused, until a write succeeds again (read by readiness). */
+  private failure: string | undefined;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig) {
@@ -59,22 +75,27 @@ export class OidcStore implements OnModuleDestroy {
       destroy: this.database.prepare('DELETE FROM oidc_model WHERE model = ? AND id = ?'),
       revokeByGrantId: this.database.prepare('DELETE FROM oidc_model WHERE grant_id = ?'),
       sweep: this.database.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      probe: this.database.prepare(
+        `INSERT INTO write_probe (id, written) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET written = excluded.written`,
+      ),
     };
-    this.sweep();
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepQuietly();
+    this.sweeper = setInterval(() => this.sweepQuietly(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const expiresAt = typeof expiresIn === 'number' ? now() + expiresIn : null;
-    this.statements.upsert.run(
-      model,
-      id,
-      JSON.stringify(payload),
-      payload.grantId ?? null,
-      payload.userCode ?? null,
-      payload.uid ?? null,
-      expiresAt,
+    this.write(() =>
+      this.statements.upsert.run(
+        model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+        expiresAt,
+      ),
     );
   }
 
@@ -88,20 +109,20 @@ export class OidcStore implements OnModuleDestroy {
   }
 
   consume(model: string, id: string): void {
-    this.statements.consume.run(now(), model, id);
+    this.write(() => this.statements.consume.run(now(), model, id));
   }
 
   destroy(model: string, id: string): void {
-    this.statements.destroy.run(model, id);
+    this.write(() => this.statements.destroy.run(model, id));
   }
 
   revokeByGrantId(grantId: string): void {
-    this.statements.revokeByGrantId.run(grantId);
+    this.write(() => this.statements.revokeByGrantId.run(grantId));
   }
 
   /** Deletes expired rows; returns how many. */
   sweep(): number {
-    const { changes } = this.statements.sweep.run(now());
+    const { changes } = this.write(() => this.statements.sweep.run(now()));
     if (Number(changes) > 0) this.logger.debug(`removed ${changes} expired row(s)`);
     return Number(changes);
   }
@@ -123,9 +144,58 @@ export class OidcStore implements OnModuleDestroy {
     this.database.prepare('SELECT 1').get();
   }
 
+  /** Why the database cannot write, or undefined when the last write succeeded. */
+  get writeFailure(): string | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Writes one row to find out whether the database can store now (readiness): a small one while
+   * writes succeed (a read-only or completely full database shows at once), a large one after a
+   * write failed (ready again only when there is room for a sign-in). Returns the failure, if any.
+   */
+  probeWrite(): string | undefined {
+    const stamp = new Date().toISOString();
+    try {
+      this.write(() => this.statements.probe.run(this.failure === undefined ? stamp : stamp.padEnd(RECOVERY_PROBE_BYTES, '.')));
+    } catch {
+      // write() recorded and logged the failure.
+    }
+    return this.failure;
+  }
+
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
     if (this.database.isOpen) this.database.close();
+  }
+
+  /** The periodic sweep must not take the process down when the disk is full: write() logged it. */
+  private sweepQuietly(): void {
+    try {
+      this.sweep();
+    } catch {
+      // recorded by write(); the next sweep tries again
+    }
+  }
+
+  /**
+   * Runs one write. A storage failure is logged once (SQLite's code, no stack), remembered for
+   * readiness, and thrown as StorageUnavailableError; anything else is thrown as it is.
+   */
+  private write<T>(statement: () => T): T {
+    let result: T;
+    try {
+      result = statement();
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      const detail = describeSqliteError(error);
+      this.logger.error(`write refused by the database, nothing stored (not ready until a write succeeds): ${detail}`);
+      this.failure = detail;
+      throw new StorageUnavailableError();
+    }
+    if (this.failure !== undefined) this.logger.log('the database writes again');
+    this.failure = undefined;
+    return result;
   }
 
   private migrate(): void {
@@ -153,6 +223,8 @@ export class OidcStore implements OnModuleDestroy {
       CREATE INDEX IF NOT EXISTS oidc_model_uid ON oidc_model (model, uid) WHERE uid IS NOT NULL;
       CREATE INDEX IF NOT EXISTS oidc_model_user_code ON oidc_model (model, user_code) WHERE user_code IS NOT NULL;
       CREATE INDEX IF NOT EXISTS oidc_model_expires_at ON oidc_model (expires_at) WHERE expires_at IS NOT NULL;
+      -- One row that readiness rewrites to find out whether the database can store.
+      CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, written TEXT NOT NULL) STRICT;
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);
   }
