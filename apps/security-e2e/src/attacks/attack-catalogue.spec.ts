@@ -57,7 +57,10 @@ describe('attack catalogue', () => {
 
   describe.each(['user-service', 'message-service'] as const)('%s', (name) => {
     const server = (): ResourceServerUnderTest => (name === 'user-service' ? system.userService : system.messageService);
-    const challenge = (parts: string): string => `Bearer realm="${name}"${parts}`;
+    // RFC 9728 §5.1: every challenge ends with the protected resource metadata's URL (the
+    // service's default resource identifier is http://localhost:<its port>).
+    const challenge = (parts: string): string =>
+      `Bearer realm="${name}"${parts}, resource_metadata="http://localhost:${new URL(server().baseUrl).port}/.well-known/oauth-protected-resource"`;
 
     describe('controls (the same tokens, unaltered, are accepted)', () => {
       it('accepts a token signed by the server’s key with every rule kept', async () => {

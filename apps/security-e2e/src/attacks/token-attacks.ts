@@ -419,5 +419,15 @@ export const TOKEN_ATTACKS: readonly TokenAttack[] = [
     },
     refusal: 'signature',
   },
+  {
+    id: 'T48',
+    title: 'iat a year in the future [H14]',
+    source: 'RFC 7519 §4.1.6; RFC 8725 §3.10 (do not trust received claims); jose jwtVerify ("iat" must not be in the future); issue 11 H14',
+    token: ({ system, audience }) => {
+      const year = 365 * 24 * HOUR;
+      return system.validToken(audience, { iat: now() + year, exp: now() + year + 300 });
+    },
+    refusal: 'notYetValid',
+  },
 ];
 

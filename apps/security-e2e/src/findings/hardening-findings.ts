@@ -15,9 +15,19 @@ export interface HardeningFinding {
 export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   // Helpers add their rows here, one per issue-11 item, as they land each fix with its test.
   {
+    id: 'H04',
+    title: 'A backward wall-clock step caused outages (token bucket, failure windows, JWKS refetch interval on Date.now())',
+    tests: ['libs/resource-server/src/lib/guards/access-token.hardening.spec.ts', 'apps/user-service/test/user-service.hardening.spec.ts'],
+  },
+  {
     id: 'H05',
     title: 'Discovery poisoning: metadata endpoints followed the request Host / X-Forwarded-Host, no Cache-Control',
-    tests: ['apps/auth-server/test/oidc/discovery-origin.spec.ts'],
+    tests: [
+      'apps/auth-server/test/oidc/discovery-origin.spec.ts',
+      'libs/resource-server/src/lib/guards/access-token.hardening.spec.ts',
+      'libs/token-exchange/src/lib/token-exchange.service.spec.ts',
+      'apps/user-service/test/user-service.hardening.spec.ts',
+    ],
   },
   {
     id: 'H06',
@@ -43,5 +53,14 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     id: 'H10',
     title: 'Cacheable private answers: token responses without Pragma: no-cache (resource server APIs without no-store)',
     tests: ['apps/auth-server/test/oidc/token-response-headers.spec.ts'],
+  },
+  {
+    id: 'H14',
+    title: 'A token with iat in the future (a year ahead) was accepted by both resource servers',
+    tests: [
+      'libs/resource-server/src/lib/guards/access-token.hardening.spec.ts',
+      'apps/user-service/test/user-service.hardening.spec.ts',
+      'apps/security-e2e/src/attacks/token-attacks.ts',
+    ],
   },
 ];

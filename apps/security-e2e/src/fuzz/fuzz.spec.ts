@@ -18,7 +18,8 @@ import { fuzzParameters, fuzzTimeout } from './fuzz-settings';
 
 /** RFC 6749 §5.2: `error` and `error_description` use only %x20-21 / %x23-5B / %x5D-7E. */
 const OAUTH_ERROR_CHARACTERS = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
-const CHALLENGE = /^Bearer realm="(user-service|message-service)"(, error="(invalid_request|invalid_token)", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]+")?$/;
+const CHALLENGE =
+  /^Bearer realm="(user-service|message-service)"(, error="(invalid_request|invalid_token)", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]+")?, resource_metadata="http:\/\/localhost:\d+\/\.well-known\/oauth-protected-resource"$/;
 
 /** A refusal by the token endpoint that a client can read: 4xx, JSON, RFC 6749 error members, no token. */
 function expectOAuthError(reply: Reply): void {
