@@ -2,6 +2,13 @@ import type { MessageListResponse, MessageResponse, TokenSet } from '@baton/dto'
 import { BatonSystem } from './support/baton-system';
 import { call, claimsOf } from './support/http';
 
+/**
+ * The `resource_metadata` parameter of a resource server's challenges (RFC 9728 §5.1): its
+ * default resource identifier is http://localhost:<its port>.
+ */
+const resourceMetadata = (serviceUrl: string): string =>
+  `, resource_metadata="http://localhost:${new URL(serviceUrl).port}/.well-known/oauth-protected-resource"`;
+
 /** The three services as real processes, used the way a client and a user would use them. */
 describe('across the three services', () => {
   let system: BatonSystem;
@@ -69,7 +76,7 @@ describe('across the three services', () => {
     const answer = await call(`${system.messageServiceUrl}/api/messages`, { token: alice.access_token });
     expect(answer.status).toBe(401);
     expect(answer.headers.get('www-authenticate')).toBe(
-      'Bearer realm="message-service", error="invalid_token", error_description="The access token is not meant for this service"',
+      `Bearer realm="message-service", error="invalid_token", error_description="The access token is not meant for this service"${resourceMetadata(system.messageServiceUrl)}`,
     );
     expect(answer.body).toMatchObject({ error: 'invalid_token' });
   });
@@ -85,7 +92,7 @@ describe('across the three services', () => {
     const replayed = await messagesOf(exchanged.access_token);
     expect(replayed.status).toBe(401);
     expect(replayed.headers.get('www-authenticate')).toBe(
-      'Bearer realm="user-service", error="invalid_token", error_description="The access token is not meant for this service"',
+      `Bearer realm="user-service", error="invalid_token", error_description="The access token is not meant for this service"${resourceMetadata(system.userServiceUrl)}`,
     );
     expect(replayed.body).toMatchObject({ error: 'invalid_token' });
   });
@@ -102,7 +109,9 @@ describe('across the three services', () => {
     expect(exchangesBefore).toBeGreaterThan(0); // the audit lines are there to count
     const refused = await messagesOf(readOnly.access_token);
     expect(refused.status).toBe(403);
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="user-service", error="insufficient_scope", scope="message.read"');
+    expect(refused.headers.get('www-authenticate')).toBe(
+      `Bearer realm="user-service", error="insufficient_scope", scope="message.read"${resourceMetadata(system.userServiceUrl)}`,
+    );
     expect(refused.body).toMatchObject({ error: 'insufficient_scope' });
     // Give a stray exchange time to show up in the auth server's log before concluding there was none.
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -29,7 +29,11 @@ import { MessageServiceMetrics } from './metrics/message-service.metrics';
     ResourceServerModule.forRootAsync({
       inject: [messageServiceConfig.KEY],
       useFactory: (config: MessageServiceConfig) =>
-        resourceServerOptionsFromConfig(config, { audience: config.audience, realm: 'message-service' }),
+        resourceServerOptionsFromConfig(config, {
+          audience: config.audience,
+          realm: 'message-service',
+          defaultResource: `http://localhost:${config.port}`,
+        }),
     }),
     MessagesModule,
   ],

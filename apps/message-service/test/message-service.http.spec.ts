@@ -9,7 +9,11 @@ import { AppModule } from '../src/app.module';
 import { messageServiceConfig } from '../src/config/message-service.config';
 
 const REALM = 'Bearer realm="message-service"';
-const invalidToken = (description: string) => `${REALM}, error="invalid_token", error_description="${description}"`;
+// RFC 9728 §5.1: every challenge names the protected resource metadata (default resource http://localhost:8081).
+const METADATA_URL = 'http://localhost:8081/.well-known/oauth-protected-resource';
+const RESOURCE_METADATA = `, resource_metadata="${METADATA_URL}"`;
+const invalidToken = (description: string) =>
+  `${REALM}, error="invalid_token", error_description="${description}"${RESOURCE_METADATA}`;
 
 interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -117,7 +121,7 @@ describe('message-service with real tokens', () => {
     it('refuses message.write without message.read with 403 insufficient_scope', async () => {
       const answer = await call('/api/messages', bobWriteOnly);
       expect(answer.status).toBe(403);
-      expect(answer.challenge).toBe(`${REALM}, error="insufficient_scope", scope="message.read"`);
+      expect(answer.challenge).toBe(`${REALM}, error="insufficient_scope", scope="message.read"${RESOURCE_METADATA}`);
       expect(answer.body).toEqual({
         error: 'insufficient_scope',
         message: 'The access token lacks the required scope: message.read',
@@ -127,7 +131,22 @@ describe('message-service with real tokens', () => {
     it('answers 401 with a bare challenge when there is no token', async () => {
       const answer = await call('/api/messages');
       expect(answer.status).toBe(401);
-      expect(answer.challenge).toBe(REALM);
+      expect(answer.challenge).toBe(`${REALM}${RESOURCE_METADATA}`);
+    });
+
+    it('publishes its protected resource metadata (RFC 9728) without a token, cacheable', async () => {
+      const response = await fetch(`${baseUrl}/.well-known/oauth-protected-resource`, {
+        headers: { 'x-forwarded-host': 'evil.example' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=3600');
+      expect(await response.json()).toEqual({
+        resource: 'http://localhost:8081',
+        authorization_servers: [auth.issuer],
+        scopes_supported: ['message.read', 'message.write'],
+        bearer_methods_supported: ['header'],
+        resource_signing_alg_values_supported: ['ES256'],
+      });
     });
 
     it('pages with limit and nextCursor, newest first', async () => {
@@ -250,7 +269,7 @@ describe('message-service with real tokens', () => {
     it('refuses message.read alone with 403 insufficient_scope', async () => {
       const answer = await send(aliceReadOnly, { to: 'bob', text: 'hi' });
       expect(answer.status).toBe(403);
-      expect(answer.challenge).toBe(`${REALM}, error="insufficient_scope", scope="message.write"`);
+      expect(answer.challenge).toBe(`${REALM}, error="insufficient_scope", scope="message.write"${RESOURCE_METADATA}`);
     });
 
     it.each<[string, unknown, Record<string, string[]>]>([

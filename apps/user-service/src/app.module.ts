@@ -32,7 +32,10 @@ import { UsersModule } from './users/users.module';
     ResourceServerModule.forRootAsync({
       inject: [userServiceConfig.KEY],
       useFactory: (config: UserServiceConfig) =>
-        resourceServerOptionsFromConfig(config, { audience: USER_SERVICE_AUDIENCE }),
+        resourceServerOptionsFromConfig(config, {
+          audience: USER_SERVICE_AUDIENCE,
+          defaultResource: `http://localhost:${config.port}`,
+        }),
     }),
     TokenExchangeModule.forRootAsync({
       inject: [userServiceConfig.KEY, RequestContext],

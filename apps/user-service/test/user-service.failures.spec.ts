@@ -161,7 +161,7 @@ describe('user-service routes', () => {
     const response = await get('/api/users/messages', await mint({ scope: 'user.read' }));
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(
-      'Bearer realm="user-service", error="insufficient_scope", scope="message.read"',
+      'Bearer realm="user-service", error="insufficient_scope", scope="message.read", resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource"',
     );
     expect(tokenRequests()).toHaveLength(0);
   });

@@ -148,7 +148,7 @@ describe('alice through user-service', () => {
     const response = await call('/api/users/messages', readOnly.access_token);
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(
-      'Bearer realm="user-service", error="insufficient_scope", scope="message.read"',
+      'Bearer realm="user-service", error="insufficient_scope", scope="message.read", resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource"',
     );
     expect(await json<{ error: string }>(response)).toMatchObject({ error: 'insufficient_scope' });
     expect(exchange.counters().exchangeRequests).toBe(before);

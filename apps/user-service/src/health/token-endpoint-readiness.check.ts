@@ -8,19 +8,21 @@ export const TOKEN_ENDPOINT_CHECK_TTL_MS = 30_000;
 /**
  * Readiness of user-service's token exchange: the auth server's token endpoint answers. A success
  * is remembered for 30 s, so probes every few seconds do not become a steady load (and log lines)
- * on the auth server; a failure is asked again at the next probe.
+ * on the auth server; a failure is asked again at the next probe. The 30 s run on the monotonic
+ * clock: a wall clock stepped back must not keep a success for longer.
  */
 @Injectable()
 export class TokenEndpointReadinessCheck {
+  /** `performance.now()` of the last success. */
   private answeredAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly tokenExchange: TokenExchangeService) {}
 
   async check(): Promise<HealthIndicatorResult<'tokenEndpoint'>> {
-    if (Date.now() - this.answeredAt < TOKEN_ENDPOINT_CHECK_TTL_MS) return { tokenEndpoint: { status: 'up' } };
+    if (performance.now() - this.answeredAt < TOKEN_ENDPOINT_CHECK_TTL_MS) return { tokenEndpoint: { status: 'up' } };
     try {
       await this.tokenExchange.checkTokenEndpoint();
-      this.answeredAt = Date.now();
+      this.answeredAt = performance.now();
       return { tokenEndpoint: { status: 'up' } };
     } catch (error) {
       const reason = (error as { reason?: unknown }).reason;
