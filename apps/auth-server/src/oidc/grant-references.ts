@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 /** The private claim of access tokens that names their authorization grant (sealed, see GrantReferences). */
@@ -24,11 +24,12 @@ const carriedByRequest = new WeakMap<object, string>();
  * the references of live tokens readable.
  */
 export class GrantReferences {
-  private readonly keys: readonly Buffer[];
+  private readonly keys: readonly KeyObject[];
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) throw new Error('GrantReferences needs at least one secret');
-    this.keys = secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), KEY_INFO, 32)));
+    // KeyObjects: imported once, not re-read from bytes on every seal and open.
+    this.keys = secrets.map((secret) => createSecretKey(Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), KEY_INFO, 32))));
   }
 
   /** The instance serving `provider` (registered by OidcProviderFactory). */
@@ -44,7 +45,7 @@ export class GrantReferences {
 
   seal(grantId: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.keys[0] as Buffer, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys[0] as KeyObject, iv);
     const sealed = Buffer.concat([cipher.update(grantId, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
   }
