@@ -47,7 +47,7 @@ export interface ResourceServerModuleOptions {
   scopesSupported?: readonly string[];
   /** Accepted `alg` values. Default `['ES256']`. */
   algorithms?: readonly AccessTokenAlgorithm[];
-  /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockToleranceSeconds?: number;
   /** `realm` of the `WWW-Authenticate` challenge. Default: the audience. */
   realm?: string;

@@ -35,7 +35,7 @@ export const resourceServerConfig = {
   }),
   authAlgorithms: algorithms,
   authClockToleranceSeconds: integerEntry('AUTH_CLOCK_TOLERANCE_SECONDS', {
-    description: 'Leeway for token exp and nbf, in seconds',
+    description: 'Leeway for token exp, nbf and iat, in seconds',
     default: 5,
     min: 0,
     max: 300,
