@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, summarizeConfig } from '@baton/config';
-import { enableGracefulShutdown, logServiceStarted, useStructuredLogs } from '@baton/observability';
+import { enableGracefulShutdown, logServiceStarted, useHttpHygiene, useStructuredLogs } from '@baton/observability';
 import { AppModule } from './app.module';
 import { authServerAppOptions } from './app-options';
 import { authServerConfig } from './config/auth-server.config';
@@ -15,6 +15,9 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, authServerAppOptions(config));
   useStructuredLogs(app);
   enableGracefulShutdown(app);
+  // Caching is decided per endpoint here (oidc-provider's answers, the sign-in pages), so only the
+  // framework's name goes.
+  useHttpHygiene(app);
   await app.listen(config.port, config.host);
   await logServiceStarted(app, summarizeConfig(authServerConfig.schema, config));
 }

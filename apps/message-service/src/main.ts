@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, summarizeConfig } from '@baton/config';
-import { enableGracefulShutdown, logServiceStarted, serviceVersion, useStructuredLogs } from '@baton/observability';
-import { setUpApiDocs } from '@baton/resource-server';
+import { enableGracefulShutdown, logServiceStarted, serviceVersion, useHttpHygiene, useStructuredLogs } from '@baton/observability';
+import { API_DOCS_JSON_PATH, API_DOCS_PATH, PROTECTED_RESOURCE_METADATA_PATH, setUpApiDocs } from '@baton/resource-server';
 import { AppModule } from './app.module';
 import { messageServiceConfig } from './config/message-service.config';
 
@@ -10,6 +10,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   useStructuredLogs(app);
   enableGracefulShutdown(app);
+  // Every answer is one caller's (or a refusal of one): no-store, but for the public documents.
+  useHttpHygiene(app, { noStore: { except: [API_DOCS_PATH, API_DOCS_JSON_PATH, PROTECTED_RESOURCE_METADATA_PATH] } });
   setUpApiDocs(app, {
     title: 'message-service',
     description: 'Messages between users. Every route needs an access token whose audience is message-service.',

@@ -15,5 +15,6 @@ export * from './lib/logging/redaction';
 export * from './lib/metrics/metrics.service';
 export * from './lib/metrics/route-of';
 export * from './lib/shutdown/graceful-shutdown';
+export * from './lib/startup/http-hygiene';
 export * from './lib/startup/service-bootstrap';
 export * from './lib/startup/service-version';
