@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Account, AccountClaims } from 'oidc-provider';
 import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
 import { UserDefinition } from '../declarative-config/declarative-config';
-import { DEFAULT_SCRYPT_PARAMETERS, hashPassword, verifyPassword } from '../passwords/scrypt-password';
+import { commonestParameters, hashPassword, verifyPassword } from '../passwords/scrypt-password';
 
 /**
  * The users of the declarative file. A user's `sub` is their username. Authentication takes
@@ -11,11 +11,14 @@ import { DEFAULT_SCRYPT_PARAMETERS, hashPassword, verifyPassword } from '../pass
  */
 @Injectable()
 export class AccountsService {
-  /** Verified against when the username is unknown, to spend the same scrypt work. */
+  /**
+   * Verified against when the username is unknown, to spend the same scrypt work: at the cost most
+   * users' hashes have (not the default for new hashes, which may differ from what the file holds).
+   */
   private readonly decoyHash: Promise<string>;
 
   constructor(private readonly declarativeConfig: DeclarativeConfigService) {
-    this.decoyHash = hashPassword('decoy', DEFAULT_SCRYPT_PARAMETERS);
+    this.decoyHash = hashPassword('decoy', commonestParameters(declarativeConfig.users.map((user) => user.passwordHash)));
   }
 
   /** The user, when the password is theirs; `undefined` for a wrong password or unknown user alike. */

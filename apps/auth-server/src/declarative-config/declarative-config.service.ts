@@ -38,6 +38,10 @@ export class DeclarativeConfigService {
     return this.config.clients;
   }
 
+  get users(): readonly UserDefinition[] {
+    return this.config.users;
+  }
+
   resourceServerByAudience(audience: string): ResourceServerDefinition | undefined {
     return this.byAudience.get(audience);
   }

@@ -17,11 +17,12 @@ function hashPasswordCommand(args: string[], input?: string): { status: number |
 jest.setTimeout(60_000);
 
 describe('npm run hash-password', () => {
-  it('prints a hash of the argument that the server verifies', async () => {
+  it('[H15] prints a hash of the argument, at N = 2^17, r = 8, p = 1, that the server verifies', async () => {
     const { status, stdout } = hashPasswordCommand(['correct horse battery staple']);
     expect(status).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
     await expect(verifyPassword('correct horse battery staple', lines[0] ?? '')).resolves.toBe(true);
   });
 

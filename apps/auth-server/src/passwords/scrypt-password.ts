@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
 
 /**
- * Password hashes in the PHC string format for scrypt: `$scrypt$ln=15,r=8,p=1$<salt>$<hash>`
+ * Password hashes in the PHC string format for scrypt: `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`
  * (salt and hash base64url). The cost travels with the hash, so it can be raised later without
  * breaking the hashes already written into configuration files.
  */
@@ -19,8 +19,12 @@ export interface ParsedPasswordHash extends ScryptParameters {
   hash: Buffer;
 }
 
-/** N = 2^15, r = 8: 32 MiB and about 50 ms per hash on one core here. */
-export const DEFAULT_SCRYPT_PARAMETERS: ScryptParameters = { logN: 15, r: 8, p: 1 };
+/**
+ * The cost of new hashes: N = 2^17, r = 8, p = 1, OWASP's minimum for scrypt (Password Storage
+ * Cheat Sheet). 128 MiB and about 200–400 ms per hash on one core here. Hashes written at an
+ * older cost (the demo file's ln=15) still verify: the cost travels with each hash.
+ */
+export const DEFAULT_SCRYPT_PARAMETERS: ScryptParameters = { logN: 17, r: 8, p: 1 };
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
@@ -28,9 +32,18 @@ const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,
 // Bounds keep a hostile configuration file from making every login allocate gigabytes.
 const LIMITS = { logN: [10, 20], r: [1, 32], p: [1, 16] } as const;
 
+/**
+ * The memory scrypt needs, which `maxmem` must allow (node:crypto's default, 32 MiB, refuses
+ * N = 2^17): OpenSSL allocates 128·r·(N + 2) bytes for V and 128·r·p for B. 128 MiB + 9 KiB for
+ * the default cost; the hash-string limits below bound it (ln ≤ 20, r ≤ 32: 4 GiB).
+ */
+export function scryptMemoryBytes({ logN, r, p }: ScryptParameters): number {
+  return 128 * r * (2 ** logN + 2) + 128 * r * p;
+}
+
 function derive(password: string, salt: Buffer, parameters: ScryptParameters, length: number): Promise<Buffer> {
   const N = 2 ** parameters.logN;
-  const options: ScryptOptions = { N, r: parameters.r, p: parameters.p, maxmem: 256 * N * parameters.r };
+  const options: ScryptOptions = { N, r: parameters.r, p: parameters.p, maxmem: scryptMemoryBytes(parameters) };
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFC'), salt, length, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -71,4 +84,23 @@ export async function verifyPassword(password: string, encoded: string): Promise
   if (parsed === undefined) return false;
   const candidate = await derive(password, parsed.salt, parsed, parsed.hash.length);
   return timingSafeEqual(candidate, parsed.hash);
+}
+
+/**
+ * The cost most of `hashes` were made with (the default when there are none): what a decoy hash for
+ * unknown usernames must cost, so that verifying against it takes as long as for a real user.
+ */
+export function commonestParameters(hashes: readonly string[]): ScryptParameters {
+  const counts = new Map<string, { parameters: ScryptParameters; count: number }>();
+  for (const encoded of hashes) {
+    const parsed = parsePasswordHash(encoded);
+    if (parsed === undefined) continue;
+    const key = `${parsed.logN},${parsed.r},${parsed.p}`;
+    const entry = counts.get(key) ?? { parameters: { logN: parsed.logN, r: parsed.r, p: parsed.p }, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  let commonest: { parameters: ScryptParameters; count: number } | undefined;
+  for (const entry of counts.values()) if (commonest === undefined || entry.count > commonest.count) commonest = entry;
+  return commonest?.parameters ?? DEFAULT_SCRYPT_PARAMETERS;
 }

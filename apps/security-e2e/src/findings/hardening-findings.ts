@@ -52,7 +52,12 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   {
     id: 'H10',
     title: 'Cacheable private answers: token responses without Pragma: no-cache (resource server APIs without no-store)',
-    tests: ['apps/auth-server/test/oidc/token-response-headers.spec.ts'],
+    tests: ['apps/auth-server/test/oidc/token-response-headers.spec.ts', 'apps/security-e2e/src/http-hygiene/private-answers.spec.ts'],
+  },
+  {
+    id: 'H12',
+    title: 'SIGTERM reset requests on idle keep-alive connections (ECONNRESET instead of an answer with Connection: close)',
+    tests: ['apps/user-service/test/user-service.observability.spec.ts', 'libs/observability/src/lib/shutdown/graceful-shutdown.spec.ts'],
   },
   {
     id: 'H14',
@@ -61,6 +66,15 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
       'libs/resource-server/src/lib/guards/access-token.hardening.spec.ts',
       'apps/user-service/test/user-service.hardening.spec.ts',
       'apps/security-e2e/src/attacks/token-attacks.ts',
+    ],
+  },
+  {
+    id: 'H16',
+    title: 'A flaky test: five concurrent first calls raced the exchange (5 cache misses counted instead of 6); fixed pauses judged log lines and aborts',
+    tests: [
+      'apps/user-service/test/user-service.observability.spec.ts',
+      'libs/observability/src/lib/observability.module.spec.ts',
+      'libs/observability/src/lib/operational-routes.spec.ts',
     ],
   },
 ];
