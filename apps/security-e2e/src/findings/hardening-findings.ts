@@ -15,6 +15,15 @@ export interface HardeningFinding {
 export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   // Helpers add their rows here, one per issue-11 item, as they land each fix with its test.
   {
+    id: 'H02',
+    title: 'message-service acknowledged messages a full disk never stored (INSERT … RETURNING through get()); no log, readiness stayed 200',
+    tests: [
+      'apps/message-service/test/message-service.storage.spec.ts',
+      'apps/message-service/test/sqlite-writes.spec.ts',
+      'apps/auth-server/src/persistence/full-disk.process.spec.ts',
+    ],
+  },
+  {
     id: 'H04',
     title: 'A backward wall-clock step caused outages (token bucket, failure windows, JWKS refetch interval on Date.now())',
     tests: ['libs/resource-server/src/lib/guards/access-token.hardening.spec.ts', 'apps/user-service/test/user-service.hardening.spec.ts'],
@@ -55,6 +64,11 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     tests: ['apps/auth-server/test/oidc/token-response-headers.spec.ts', 'apps/security-e2e/src/http-hygiene/private-answers.spec.ts'],
   },
   {
+    id: 'H11',
+    title: 'A lone UTF-16 surrogate in a message was acknowledged 201 and stored altered (U+FFFD)',
+    tests: ['apps/message-service/test/message-service.http.spec.ts'],
+  },
+  {
     id: 'H12',
     title: 'SIGTERM reset requests on idle keep-alive connections (ECONNRESET instead of an answer with Connection: close)',
     tests: ['apps/user-service/test/user-service.observability.spec.ts', 'libs/observability/src/lib/shutdown/graceful-shutdown.spec.ts'],
@@ -67,6 +81,11 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
       'apps/user-service/test/user-service.hardening.spec.ts',
       'apps/security-e2e/src/attacks/token-attacks.ts',
     ],
+  },
+  {
+    id: 'H15',
+    title: 'Small ones: message database created 0644, a corrupt one stopped with a stack, cursors exposed the message count, limit=0x10 / 1e2 accepted, scrypt default below OWASP',
+    tests: ['apps/message-service/test/message-service.storage.spec.ts', 'apps/message-service/test/message-service.http.spec.ts'],
   },
   {
     id: 'H16',
