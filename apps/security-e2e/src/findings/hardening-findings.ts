@@ -15,6 +15,11 @@ export interface HardeningFinding {
 export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   // Helpers add their rows here, one per issue-11 item, as they land each fix with its test.
   {
+    id: 'H01',
+    title: 'Sign-in limits failed under concurrent guesses: 24 wrong passwords and the right one POSTed at once were all checked',
+    tests: ['apps/auth-server/test/hardening/sign-in-concurrency.spec.ts'],
+  },
+  {
     id: 'H02',
     title: 'message-service acknowledged messages a full disk never stored (INSERT … RETURNING through get()); no log, readiness stayed 200',
     tests: [
@@ -24,9 +29,19 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     ],
   },
   {
+    id: 'H03',
+    title: 'Anyone could lock user-service out of the token endpoint: the per-client budget was spent before the client authenticated',
+    tests: ['apps/auth-server/test/hardening/token-endpoint-limits.spec.ts'],
+  },
+  {
     id: 'H04',
     title: 'A backward wall-clock step caused outages (token bucket, failure windows, JWKS refetch interval on Date.now())',
-    tests: ['libs/resource-server/src/lib/guards/access-token.hardening.spec.ts', 'apps/user-service/test/user-service.hardening.spec.ts'],
+    tests: [
+      'libs/resource-server/src/lib/guards/access-token.hardening.spec.ts',
+      'apps/user-service/test/user-service.hardening.spec.ts',
+      'apps/auth-server/test/hardening/clock-step.spec.ts',
+      'apps/auth-server/src/abuse/monotonic-memory-storage.spec.ts',
+    ],
   },
   {
     id: 'H05',
@@ -85,7 +100,12 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   {
     id: 'H15',
     title: 'Small ones: message database created 0644, a corrupt one stopped with a stack, cursors exposed the message count, limit=0x10 / 1e2 accepted, scrypt default below OWASP',
-    tests: ['apps/message-service/test/message-service.storage.spec.ts', 'apps/message-service/test/message-service.http.spec.ts'],
+    tests: [
+      'apps/message-service/test/message-service.storage.spec.ts',
+      'apps/message-service/test/message-service.http.spec.ts',
+      'apps/auth-server/src/passwords/scrypt-password.spec.ts',
+      'apps/auth-server/src/passwords/hash-password.cli.spec.ts',
+    ],
   },
   {
     id: 'H16',
