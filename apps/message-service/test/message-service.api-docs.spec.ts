@@ -38,7 +38,13 @@ describe('message-service OpenAPI document', () => {
   });
 
   it('lists every route of the service, and nothing else', () => {
-    expect(controllerRoutes(app)).toEqual(['GET /api/messages', 'GET /api/messages/{id}', 'POST /api/messages']);
+    // The protected resource metadata (RFC 9728) is a route of the service too, public.
+    expect(controllerRoutes(app)).toEqual([
+      'GET /.well-known/oauth-protected-resource',
+      'GET /api/messages',
+      'GET /api/messages/{id}',
+      'POST /api/messages',
+    ]);
     expect(documentedRoutes(document)).toEqual(controllerRoutes(app));
   });
 

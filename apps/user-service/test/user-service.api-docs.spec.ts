@@ -33,7 +33,13 @@ describe('user-service OpenAPI document', () => {
   });
 
   it('lists every route of the service, and nothing else', () => {
-    expect(controllerRoutes(app)).toEqual(['GET /api/users/me', 'GET /api/users/messages', 'POST /api/users/messages']);
+    // The protected resource metadata (RFC 9728) is a route of the service too, public.
+    expect(controllerRoutes(app)).toEqual([
+      'GET /.well-known/oauth-protected-resource',
+      'GET /api/users/me',
+      'GET /api/users/messages',
+      'POST /api/users/messages',
+    ]);
     expect(documentedRoutes(document)).toEqual(controllerRoutes(app));
   });
 
