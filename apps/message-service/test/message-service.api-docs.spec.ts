@@ -58,6 +58,7 @@ describe('message-service OpenAPI document', () => {
     const post = document.paths['/api/messages']?.['post'] as { requestBody: unknown; responses: Record<string, unknown> };
     expect(JSON.stringify(post.requestBody)).toContain('#/components/schemas/CreateMessageRequest');
     expect(JSON.stringify(post.responses['201'])).toContain('#/components/schemas/MessageResponse');
+    expect(JSON.stringify(post.responses['507'])).toContain('insufficient_storage');
     const list = document.paths['/api/messages']?.['get'] as { parameters: { name: string; in: string }[] };
     expect(list.parameters.map((parameter) => `${parameter.in}:${parameter.name}`).sort()).toEqual(['query:cursor', 'query:limit']);
     expect(Object.keys(document.components.schemas)).toEqual(

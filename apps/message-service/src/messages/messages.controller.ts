@@ -8,7 +8,7 @@ import {
   MessageResponse,
 } from '@baton/dto';
 import { CurrentPrincipal, Principal, Scopes } from '@baton/resource-server';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ServerResponse } from 'node:http';
 import { MessagesService } from './messages.service';
 
@@ -29,6 +29,7 @@ export class MessagesController {
   /** Sends a message from the token's `sub`. */
   @ApiOperation({ summary: "Sends a message from the token's sub" })
   @ApiCreatedResponse({ type: MessageResponse, description: 'Stored; Location names the new message' })
+  @ApiResponse({ status: 507, description: 'insufficient_storage: the database refused the write (disk full); nothing was stored' })
   @Scopes(MESSAGE_WRITE_SCOPE)
   @Post()
   send(
