@@ -15,10 +15,16 @@ type KoaMiddleware = Parameters<Provider['use']>[0];
 type KoaContext = Parameters<KoaMiddleware>[0];
 type KoaNext = Parameters<KoaMiddleware>[1];
 
+/**
+ * The endpoints where clients authenticate (RFC 6749 §2.3), so where secrets can be guessed: the
+ * failed-authentication limit covers all three, the request budget the token endpoint only.
+ */
+const CLIENT_AUTHENTICATING_PATHS: ReadonlySet<string> = new Set([OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation]);
+
 /** What the token endpoint knows about the request being answered. */
 interface TokenRequest {
   readonly address: string;
-  /** Whether this request has taken from a client budget already (one request, one token). */
+  /** Whether this request has taken from a client budget already (one request, one token), or takes none. */
   charged: boolean;
   retryAfterSeconds?: number;
 }
@@ -28,6 +34,7 @@ interface TokenRequest {
  *
  * - Failed client authentications per source address (AUTH_SERVER_CLIENT_AUTH_*): an address
  *   that sent too many wrong secrets or unknown client ids is refused before any client lookup.
+ *   Introspection and revocation authenticate clients too, so they count and are refused alike.
  * - Requests per client (AUTH_SERVER_TOKEN_RATE_PER_CLIENT, ..._BURST_PER_CLIENT), taken only once
  *   oidc-provider has authenticated the client and before the grant runs, so someone who does not
  *   know a client's secret cannot spend its budget. A public client authenticates nothing (anyone
@@ -58,7 +65,7 @@ export class TokenEndpointLimits {
   }
 
   private async limit(ctx: KoaContext, next: KoaNext, trustProxy: boolean): Promise<void> {
-    if (ctx.method !== 'POST' || ctx.path !== OIDC_ROUTES.token) {
+    if (ctx.method !== 'POST' || !CLIENT_AUTHENTICATING_PATHS.has(ctx.path)) {
       await next();
       return;
     }
@@ -70,7 +77,8 @@ export class TokenEndpointLimits {
       refuse(ctx, wait, `too many failed client authentications from this address; retry after ${wait} s`);
       return;
     }
-    const request: TokenRequest = { address, charged: false };
+    // Only token requests take from a client's budget.
+    const request: TokenRequest = { address, charged: ctx.path !== OIDC_ROUTES.token };
     await this.requests.run(request, next);
     if (request.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(request.retryAfterSeconds));
     // Counted once the answer is known; wrong secrets sent at once are all checked before the first

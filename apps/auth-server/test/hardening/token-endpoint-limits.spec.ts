@@ -74,6 +74,24 @@ describe('token endpoint limits', () => {
     expect((await postTokenFrom(server.baseUrl, USER_SERVICE_HOST, CLIENT_CREDENTIALS, USER_SERVICE)).status).toBe(200);
   });
 
+  it('[H03] wrong secrets at introspection and revocation count too, and the address is refused there as well', async () => {
+    const wrong = { ...USER_SERVICE, secret: 'guess' };
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const path = attempt % 2 === 0 ? '/oauth2/introspect' : '/oauth2/revoke';
+      const refused = await postTokenFrom(server.baseUrl, ATTACKER, { token: 'anything' }, wrong, path);
+      expect(refused.status).toBe(401);
+      expect(refused.body['error']).toBe('invalid_client');
+    }
+    for (const path of ['/oauth2/introspect', '/oauth2/revoke']) {
+      expectTemporarilyUnavailable(await postTokenFrom(server.baseUrl, ATTACKER, { token: 'anything' }, USER_SERVICE, path), FAILURE_WINDOW_SECONDS);
+    }
+    expectTemporarilyUnavailable(await postTokenFrom(server.baseUrl, ATTACKER, CLIENT_CREDENTIALS, USER_SERVICE), FAILURE_WINDOW_SECONDS);
+    // Elsewhere, user-service introspects as before, and introspection spends no token budget.
+    expect((await postTokenFrom(server.baseUrl, USER_SERVICE_HOST, { token: 'anything' }, USER_SERVICE, '/oauth2/introspect')).status).toBe(200);
+    const served = await Promise.all(Array.from({ length: 5 }, () => postTokenFrom(server.baseUrl, USER_SERVICE_HOST, CLIENT_CREDENTIALS, USER_SERVICE)));
+    expect(served.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it('[H03] garbage refresh tokens sent as demo-app from one address do not lock out demo-app users elsewhere', async () => {
     const garbage = { grant_type: 'refresh_token', refresh_token: 'garbage', client_id: 'demo-app' };
     // Twenty-five at once against a burst of five: the attacker's address spends its own demo-app budget ...

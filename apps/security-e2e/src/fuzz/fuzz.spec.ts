@@ -86,8 +86,11 @@ const system = (): SecuritySystem => {
  */
 describe('fuzzing', () => {
   beforeAll(async () => {
-    // The per-client token rate limit has its own tests; here it would only turn fuzz cases into 429s.
-    running = await SecuritySystem.start({ authServerEnv: { AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0' } });
+    // The per-client token rate limit and the failed-client-authentication limit per address have
+    // their own tests; here they would only turn fuzz cases into 429s.
+    running = await SecuritySystem.start({
+      authServerEnv: { AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0', AUTH_SERVER_CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS: '0' },
+    });
   });
 
   afterAll(() => running?.stop());

@@ -7,7 +7,7 @@ export interface TokenAnswer {
 }
 
 /**
- * POSTs a form to the token endpoint from the loopback address `from` (127.0.0.2, ...): the auth
+ * POSTs a form to the token endpoint (or `path`) from the loopback address `from` (127.0.0.2, ...): the auth
  * server sees another client address, as it would for requests from another machine. Every
  * 127.x.y.z address reaches a server listening on 127.0.0.1 on Linux. One request, one connection.
  */
@@ -16,11 +16,12 @@ export function postTokenFrom(
   from: string,
   form: Record<string, string>,
   basic?: { id: string; secret: string },
+  path = '/oauth2/token',
 ): Promise<TokenAnswer> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
     const sent = request(
-      new URL('/oauth2/token', baseUrl),
+      new URL(path, baseUrl),
       {
         method: 'POST',
         localAddress: from,
