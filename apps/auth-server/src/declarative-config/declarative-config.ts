@@ -25,11 +25,15 @@ export interface TokenExchangePolicyDefinition {
   readonly subjectAudiences: readonly string[];
   /** Audiences this client may ask exchanged tokens for. */
   readonly targets: readonly string[];
+  /** The target of a request naming none, when `targets` holds several; one of `targets`. */
+  readonly defaultTarget: string | undefined;
   /** The most scope an exchanged token may carry; `undefined`: no cap beyond subject and target. */
   readonly maxScope: readonly string[] | undefined;
   readonly allowActorToken: boolean;
   /** Actors an `act` chain may hold, this client included. */
   readonly maxActDepth: number;
+  /** RFC 8693 §1.1: `delegation` (issued tokens carry `act`, the default) or `impersonation` (no `act`). */
+  readonly mode: 'delegation' | 'impersonation';
 }
 
 export interface ClientDefinition {

@@ -67,6 +67,14 @@ describe('the declarative configuration file', () => {
       maxScope: ['message.read', 'message.write'],
       allowActorToken: false,
       maxActDepth: 1,
+      mode: 'delegation',
+    });
+    // The seed's Spring registration (client-id message-service, secret token, scope message.read).
+    expect(config.clients.find((c) => c.clientId === 'message-service')).toMatchObject({
+      secret: 'token',
+      grantTypes: [TOKEN_EXCHANGE_GRANT_TYPE],
+      scopes: ['message.read'],
+      tokenExchange: { subjectAudiences: ['user-service'], targets: ['message-service'], mode: 'delegation' },
     });
     const demoApp = config.clients.find((c) => c.clientId === 'demo-app');
     expect(demoApp).toMatchObject({ secret: undefined, defaultResource: 'user-service', tokenExchange: undefined });
@@ -75,6 +83,23 @@ describe('the declarative configuration file', () => {
 
   it('accepts JSON as well', () => {
     expect(parseDeclarativeConfig(JSON.stringify(valid()), '/x.json').clients).toHaveLength(2);
+  });
+
+  it('reads defaultTarget and mode, delegation by default', () => {
+    const config = parseDeclarativeConfig(
+      stringify(
+        edit((c) => {
+          c.resourceServers.push({ audience: 'billing', resource: 'http://localhost:8082', scopes: ['billing.read'] });
+          client(c, 0)['tokenExchange'] = { targets: ['message-service', 'billing'], defaultTarget: 'billing', mode: 'impersonation' };
+        }),
+      ),
+      '/x.yaml',
+    );
+    expect(config.clients[0]?.tokenExchange).toMatchObject({ defaultTarget: 'billing', mode: 'impersonation' });
+    expect(parseDeclarativeConfig(stringify(valid()), '/x.yaml').clients[0]?.tokenExchange).toMatchObject({
+      defaultTarget: undefined,
+      mode: 'delegation',
+    });
   });
 
   it('defaults subjectAudiences to the client’s own audience', () => {
@@ -184,7 +209,27 @@ describe('the declarative configuration file', () => {
     [
       'unknown policy field',
       edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], maxDepth: 2 })),
-      'clients[0].tokenExchange.maxDepth: unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth)',
+      'clients[0].tokenExchange.maxDepth: unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode)',
+    ],
+    [
+      'a defaultTarget outside the targets',
+      edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], defaultTarget: 'user-service' })),
+      'clients[0].tokenExchange.defaultTarget: must be one of targets (message-service), got "user-service"',
+    ],
+    [
+      'an unknown mode',
+      edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], mode: 'impersonate' })),
+      'clients[0].tokenExchange.mode: must be delegation or impersonation, got "impersonate"',
+    ],
+    [
+      'impersonation with actor tokens',
+      edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], mode: 'impersonation', allowActorToken: true })),
+      'clients[0].tokenExchange.allowActorToken: cannot be true with mode impersonation (an impersonation token records no actor)',
+    ],
+    [
+      'impersonation with an act chain depth',
+      edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], mode: 'impersonation', maxActDepth: 2 })),
+      'clients[0].tokenExchange.maxActDepth: has no meaning with mode impersonation (an impersonation token records no actor)',
     ],
     [
       'no subject audience to default to',

@@ -28,6 +28,8 @@ export const OPENID_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as
 const CONFIDENTIAL_GRANTS = new Set<string>(['client_credentials', TOKEN_EXCHANGE_GRANT_TYPE]);
 const DEFAULT_ACCESS_TOKEN_TTL = 300;
 const DEFAULT_MAX_ACT_DEPTH = 1;
+/** RFC 8693 §1.1 semantics a client's exchanges may have; the first is the default. */
+const EXCHANGE_MODES = ['delegation', 'impersonation'] as const;
 
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 const IDENTIFIER_TEXT = 'letters, digits and . _ : @ - (starting with a letter or digit)';
@@ -259,6 +261,8 @@ function readTokenExchangePolicy(
     'maxScope',
     'allowActorToken',
     'maxActDepth',
+    'defaultTarget',
+    'mode',
   ]);
   const checkAudiences = (name: string, audiences: readonly string[]): void =>
     audiences.forEach((audience, index) => {
@@ -296,13 +300,35 @@ function readTokenExchangePolicy(
     });
   }
 
+  const defaultTarget = fields.optionalString('defaultTarget');
+  if (defaultTarget !== undefined && !targets.includes(defaultTarget)) {
+    fields.fail('defaultTarget', `must be one of targets (${targets.join(', ')}), got ${show(defaultTarget)}`);
+  }
+
+  const mode = fields.optionalString('mode') ?? 'delegation';
+  if (!isExchangeMode(mode)) return fields.fail('mode', `must be ${EXCHANGE_MODES.join(' or ')}, got ${show(mode)}`);
+  const allowActorToken = fields.boolean('allowActorToken', false);
+  // Impersonation issues no `act`: an actor token or a chain depth would be promised and then dropped.
+  if (mode === 'impersonation' && allowActorToken) {
+    fields.fail('allowActorToken', 'cannot be true with mode impersonation (an impersonation token records no actor)');
+  }
+  if (mode === 'impersonation' && fields.has('maxActDepth')) {
+    fields.fail('maxActDepth', 'has no meaning with mode impersonation (an impersonation token records no actor)');
+  }
+
   return {
     subjectAudiences,
     targets,
+    defaultTarget,
     maxScope,
-    allowActorToken: fields.boolean('allowActorToken', false),
+    allowActorToken,
     maxActDepth: fields.integer('maxActDepth', { min: 1, max: 10, default: DEFAULT_MAX_ACT_DEPTH }),
+    mode,
   };
+}
+
+function isExchangeMode(value: string): value is (typeof EXCHANGE_MODES)[number] {
+  return (EXCHANGE_MODES as readonly string[]).includes(value);
 }
 
 function readUser(item: unknown, path: string): UserDefinition {

@@ -25,6 +25,7 @@ describe('production readiness', () => {
     const problems = await productionProblems(config({ NODE_ENV: 'production', METRICS_TOKEN: 'y'.repeat(40) }), demo);
     expect(problems).toEqual([
       `client user-service in ${DEMO_FILE} has the demo secret: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
+      `client message-service in ${DEMO_FILE} has the demo secret: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
       `user alice in ${DEMO_FILE} has the demo password: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
       `user bob in ${DEMO_FILE} has the demo password: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
       'signing keys would be generated in the data folder: set AUTH_SERVER_KEYS_FILE (or AUTH_SERVER_ALLOW_GENERATED_KEYS=true)',

@@ -2,8 +2,8 @@ import { AuthServerConfig } from '../config/auth-server.config';
 import { DeclarativeConfig } from '../declarative-config/declarative-config';
 import { verifyPassword } from '../passwords/scrypt-password';
 
-/** Client secrets published with the demo (apps/auth-server/config/demo.yaml). */
-export const DEMO_CLIENT_SECRETS: readonly string[] = ['secret'];
+/** Client secrets published with the demo (apps/auth-server/config/demo.yaml; `token` is the seed's Spring client's). */
+export const DEMO_CLIENT_SECRETS: readonly string[] = ['secret', 'token'];
 
 /** Demo users and their published passwords (`<username>-password`). */
 export const DEMO_USERS: readonly string[] = ['alice', 'bob'];

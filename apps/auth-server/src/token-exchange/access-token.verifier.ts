@@ -100,6 +100,7 @@ export class AccessTokenVerifier {
       ...(typeof jti === 'string' ? { jti } : {}),
       ...(claims['act'] !== undefined ? { act: claims['act'] } : {}),
       ...(claims['may_act'] !== undefined ? { mayAct: claims['may_act'] } : {}),
+      ...('cnf' in claims ? { cnf: claims['cnf'] } : {}),
     };
   }
 }

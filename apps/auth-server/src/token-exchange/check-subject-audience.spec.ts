@@ -8,6 +8,7 @@ const policy: TokenExchangePolicy = {
   targets: ['message-service'],
   allowActorToken: false,
   maxActDepth: 1,
+  mode: 'delegation',
 };
 const token = (aud: string[]): VerifiedAccessToken => ({
   kid: 'k',

@@ -1,3 +1,4 @@
+import { chooseUnnamedTarget } from './choose-unnamed-target';
 import type { ExchangeTarget } from './exchange-target';
 import type { ExchangeTargets } from './exchange-targets';
 import type { TokenExchangePolicy } from './token-exchange.policy';
@@ -7,10 +8,11 @@ import { TokenExchangeError } from './token-exchange.error';
  * The one resource server a request asks for, from its `audience` and `resource` parameters
  * (RFC 8693 §2.1, RFC 8707): registered, allowed by the client's policy, and only one of it.
  * A `resource` must be an absolute URI without fragment; an `audience` may be the logical name or
- * the resource URI. There is no default: a request that names no target is refused.
+ * the resource URI. A request that names none gets the one its client's policy makes unambiguous
+ * (`chooseUnnamedTarget`), then the same policy check as a named one.
  */
 export function resolveTarget(
-  request: { audiences: readonly string[]; resources: readonly string[] },
+  request: { audiences: readonly string[]; resources: readonly string[]; scope?: readonly string[] },
   targets: ExchangeTargets,
   policy: TokenExchangePolicy,
 ): ExchangeTarget {
@@ -30,9 +32,9 @@ export function resolveTarget(
     found.set(target.audience, target);
   }
 
-  if (found.size === 0) throw TokenExchangeError.invalidTarget('audience or resource is required');
   if (found.size > 1) throw TokenExchangeError.invalidTarget('only one target (audience or resource) per request');
-  const [target] = [...found.values()];
+  const [named] = [...found.values()];
+  const target = named ?? chooseUnnamedTarget(request.scope, targets, policy);
   if (!policy.targets.includes(target.audience)) {
     throw TokenExchangeError.invalidTarget(`this client may not exchange tokens for ${target.audience}`);
   }

@@ -1,8 +1,11 @@
+import type { ActClaim } from '@baton/dto';
 import { TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/dto';
 import type { KoaContextWithOIDC, ResourceServer, TokenEndpointGrantContext } from 'oidc-provider';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { actChain, buildActClaim, checkActDepth, parseActClaim } from './act-claim';
+import { checkImpersonation } from './check-impersonation';
 import { checkMayAct } from './check-may-act';
+import { checkNotSenderConstrained } from './check-not-sender-constrained';
 import { checkSubjectAudience } from './check-subject-audience';
 import { checkSubjectGrant } from './check-subject-grant';
 import { exchangeExpiry } from './exchange-lifetime';
@@ -84,12 +87,15 @@ export function createTokenExchangeHandler(
     if (policy === undefined) {
       throw TokenExchangeError.unauthorizedClient('this client has no token-exchange policy');
     }
+    facts.mode = policy.mode;
 
     const subject = verifier.verify(request.subjectToken, 'subject_token');
     await checkSubjectGrant(ctx, request.subjectToken);
     facts.subjectSub = subject.sub;
     if (subject.jti !== undefined) facts.subjectJti = subject.jti;
+    checkNotSenderConstrained(subject, 'subject_token');
     facts.fromAudience = checkSubjectAudience(subject, policy, 'subject_token');
+    if (policy.mode === 'impersonation') checkImpersonation(subject, request);
 
     let actorSub = client.clientId;
     let actorExp: number | undefined;
@@ -100,15 +106,20 @@ export function createTokenExchangeHandler(
       const actor = verifier.verify(request.actorToken, 'actor_token');
       facts.actorSub = actor.sub;
       if (actor.jti !== undefined) facts.actorJti = actor.jti;
+      checkNotSenderConstrained(actor, 'actor_token');
       checkSubjectAudience(actor, policy, 'actor_token');
       actorSub = actor.sub;
       actorExp = actor.exp;
     }
 
     checkMayAct(subject.mayAct, { sub: actorSub, clientId: client.clientId }, dependencies.issuer);
-    const act = buildActClaim(actorSub, parseActClaim(subject.act, 'subject_token'));
-    facts.actChain = actChain(act);
-    checkActDepth(act, policy.maxActDepth);
+    // Impersonation records no actor: the issued token carries no `act` at all.
+    let act: ActClaim | undefined;
+    if (policy.mode === 'delegation') {
+      act = buildActClaim(actorSub, parseActClaim(subject.act, 'subject_token'));
+      facts.actChain = actChain(act);
+      checkActDepth(act, policy.maxActDepth);
+    }
 
     const target = resolveTarget(request, targets, policy);
     facts.toAudience = target.audience;
@@ -139,7 +150,7 @@ export function createTokenExchangeHandler(
       iat,
       exp,
     });
-    setExchangeTokenClaims(token, { act });
+    if (act !== undefined) setExchangeTokenClaims(token, { act });
     ctx.oidc.entity('AccessToken', token);
     const accessToken = await token.save();
     facts.issuedJti = token.jti;

@@ -78,11 +78,24 @@ describe('parseTokenExchangeParameters', () => {
     },
   );
 
-  it.each(['subject_token_type', 'requested_token_type'])('refuses an unknown token type URI in %s', (name) => {
-    expect(refusal({ ...base, [name]: 'urn:example:token-type:made-up' })).toEqual({
+  it('refuses an unknown token type URI in subject_token_type', () => {
+    expect(refusal({ ...base, subject_token_type: 'urn:example:token-type:made-up' })).toEqual({
       error: 'invalid_request',
-      description: `${name} is not a supported token type identifier`,
+      description: 'subject_token_type is not a supported token type identifier',
     });
+  });
+
+  const issuesOnly =
+    'this server issues only access tokens (urn:ietf:params:oauth:token-type:access_token or urn:ietf:params:oauth:token-type:jwt)';
+
+  it.each([
+    [TokenTypeUri.idToken, `requested_token_type ${TokenTypeUri.idToken} is not supported: ${issuesOnly}`],
+    [TokenTypeUri.refreshToken, `requested_token_type ${TokenTypeUri.refreshToken} is not supported: ${issuesOnly}`],
+    [TokenTypeUri.saml1, `requested_token_type ${TokenTypeUri.saml1} is not supported: ${issuesOnly}`],
+    [TokenTypeUri.saml2, `requested_token_type ${TokenTypeUri.saml2} is not supported: ${issuesOnly}`],
+    ['urn:example:token-type:made-up', `requested_token_type is not a supported token type identifier: ${issuesOnly}`],
+  ])('refuses requested_token_type %s, naming what this server issues', (type, description) => {
+    expect(refusal({ ...base, requested_token_type: type })).toEqual({ error: 'invalid_request', description });
   });
 
   it.each([TokenTypeUri.refreshToken, TokenTypeUri.idToken, TokenTypeUri.saml2])(
@@ -94,11 +107,10 @@ describe('parseTokenExchangeParameters', () => {
     },
   );
 
-  it('refuses an unknown actor_token_type and an unsupported requested_token_type', () => {
+  it('refuses an unknown actor_token_type', () => {
     expect(refusal({ ...base, actor_token: 'x.y.z', actor_token_type: 'nope' }).description).toBe(
       'actor_token_type is not a supported token type identifier',
     );
-    expect(refusal({ ...base, requested_token_type: TokenTypeUri.refreshToken }).error).toBe('invalid_request');
   });
 
   it('refuses oversized tokens before any parsing, without echoing them', () => {

@@ -69,9 +69,7 @@ export function parseTokenExchangeParameters(raw: RawTokenExchangeParameters): T
       ? { actorToken, actorTokenType: exchangeableType('actor_token_type', actorTokenType) }
       : {}),
     requestedTokenType:
-      requestedTokenType === undefined
-        ? TokenTypeUri.accessToken
-        : exchangeableType('requested_token_type', requestedTokenType),
+      requestedTokenType === undefined ? TokenTypeUri.accessToken : issuableType(requestedTokenType),
     audiences: many(raw, 'audience'),
     resources: many(raw, 'resource'),
     ...(scope === undefined ? {} : { scope: splitScope(scope) }),
@@ -108,6 +106,21 @@ function exchangeableType(name: string, value: string): TokenTypeUri {
     );
   }
   throw TokenExchangeError.invalidRequest(`${name} is not a supported token type identifier`);
+}
+
+/**
+ * RFC 8693 §2.1: the type the client wants issued. This server issues access tokens only (a JWT
+ * `at+jwt`, which both identifiers name); an ID token, a refresh token or a SAML assertion never.
+ * An unknown value is not echoed: it is the client's input, and the answer names what is supported.
+ */
+function issuableType(value: string): TokenTypeUri {
+  if (EXCHANGEABLE.has(value)) return value as TokenTypeUri;
+  const supported = `this server issues only access tokens (${EXCHANGEABLE_TOKEN_TYPES.join(' or ')})`;
+  throw TokenExchangeError.invalidRequest(
+    KNOWN_TOKEN_TYPES.has(value)
+      ? `requested_token_type ${value} is not supported: ${supported}`
+      : `requested_token_type is not a supported token type identifier: ${supported}`,
+  );
 }
 
 function splitScope(scope: string): string[] {

@@ -1,4 +1,10 @@
 /**
+ * RFC 8693 §1.1: with delegation the issued token says who acts (`act`); with impersonation it
+ * does not, and the service is indistinguishable from the subject at the resource server.
+ */
+export type TokenExchangeMode = 'delegation' | 'impersonation';
+
+/**
  * What one client may do with the token-exchange grant, from the `tokenExchange` block of its
  * entry in the declarative configuration file, with defaults applied.
  */
@@ -7,12 +13,19 @@ export interface TokenExchangePolicy {
   subjectAudiences: readonly string[];
   /** Audiences of the resource servers it may ask tokens for. */
   targets: readonly string[];
+  /**
+   * The target of a request that names none (Spring Security's client sends no `audience`), when
+   * `targets` holds several; one of `targets`.
+   */
+  defaultTarget?: string;
   /** The most scope an exchanged token may carry; `undefined`: no limit beyond subject and target. */
   maxScope?: readonly string[];
   /** Whether it may present an `actor_token`. */
   allowActorToken: boolean;
   /** How many actors the issued token's `act` chain may hold, the client itself included. */
   maxActDepth: number;
+  /** Whether issued tokens record the client as actor (`act`, the default) or carry none. */
+  mode: TokenExchangeMode;
 }
 
 export const DEFAULT_MAX_ACT_DEPTH = 1;

@@ -15,4 +15,6 @@ export interface VerifiedAccessToken {
   act?: unknown;
   /** RFC 8693 §4.4, as found in the token (validated where it is used). */
   mayAct?: unknown;
+  /** RFC 7800 confirmation (`cnf`): the token is bound to a key (DPoP, mTLS), as found in the token. */
+  cnf?: unknown;
 }

@@ -54,6 +54,7 @@ describe('production mode (NODE_ENV=production)', () => {
       [
         'Refusing to start in production (NODE_ENV=production):',
         `  - client user-service in ${DEMO_FILE} has the demo secret: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
+        `  - client message-service in ${DEMO_FILE} has the demo secret: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
         `  - user alice in ${DEMO_FILE} has the demo password: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
         `  - user bob in ${DEMO_FILE} has the demo password: use your own AUTH_SERVER_CONFIG_FILE (or set AUTH_SERVER_ALLOW_DEMO_CONFIG=true)`,
         '  - signing keys would be generated in the data folder: set AUTH_SERVER_KEYS_FILE (or AUTH_SERVER_ALLOW_GENERATED_KEYS=true)',

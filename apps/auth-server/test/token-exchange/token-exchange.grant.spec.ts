@@ -2,6 +2,9 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { TOKEN_EXCHANGE_GRANT_TYPE, TokenTypeUri } from '@baton/dto';
 import { claimsOf, ExchangeFixture, headerOf, ORCHESTRATOR, USER_SERVICE } from './support/exchange-fixture';
 
+// A real auth server process per file, on a shared machine: no verdict may hang on its speed.
+jest.setTimeout(60_000);
+
 /**
  * The token-exchange grant over real HTTP against the built auth server: what a granted exchange
  * issues. The refusals are in token-exchange.refusals.spec.ts.

@@ -2,6 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { claimsOf, ExchangeFixture, headerOf } from './support/exchange-fixture';
 
+// A real auth server process per file, on a shared machine: no verdict may hang on its speed.
+jest.setTimeout(60_000);
+
 /**
  * Subject tokens are verified against every key of the JWKS, not just the signing one: a token
  * signed before a key rotation (here an RS256 key now published for verification only) still

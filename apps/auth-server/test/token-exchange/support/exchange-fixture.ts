@@ -14,6 +14,17 @@ export const USER_SERVICE: Client = { id: 'user-service', secret: 'secret' };
 export const ORCHESTRATOR: Client = { id: 'orchestrator', secret: 'orchestrator-secret' };
 export const NARROW: Client = { id: 'narrow', secret: 'narrow-secret' };
 export const REPORTING: Client = { id: 'reporting', secret: 'reporting-secret' };
+/** Two targets and no default: a request naming none is chosen by its scope, or refused. */
+export const FAN_OUT: Client = { id: 'fan-out', secret: 'fan-out-secret' };
+/** Two targets, `defaultTarget: message-service`. */
+export const DEFAULTED: Client = { id: 'defaulted', secret: 'defaulted-secret' };
+/** `mode: impersonation`: issued tokens carry no `act`. */
+export const IMPERSONATOR: Client = { id: 'impersonator', secret: 'impersonator-secret' };
+/** The seed's Spring Boot registration, in the demo file: client-id message-service, secret token. */
+export const SPRING_MESSAGE_SERVICE: Client = { id: 'message-service', secret: 'token' };
+
+/** The checked-in demo configuration (apps/auth-server/config/demo.yaml). */
+export const DEMO_CONFIG_FILE = join(__dirname, '..', '..', '..', 'config', 'demo.yaml');
 
 export type Form = Record<string, string | string[] | undefined>;
 
@@ -35,10 +46,13 @@ export class ExchangeFixture {
   ) {}
 
   /**
+   * `configFile`: the declarative file (default: fixtures/token-exchange.yaml).
    * `previousKeys`: more keys for the server's JWKS after its ES256 signing key, as a key rotation
    * leaves them (published to verify, no longer signing).
    */
-  static async start(options: { previousKeys?: { kid: string; alg: string; privateKey: KeyObject }[] } = {}): Promise<ExchangeFixture> {
+  static async start(
+    options: { previousKeys?: { kid: string; alg: string; privateKey: KeyObject }[]; configFile?: string } = {},
+  ): Promise<ExchangeFixture> {
     const directory = mkdtempSync(join(tmpdir(), 'token-exchange-test-'));
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const kid = `test-${randomUUID()}`;
@@ -52,7 +66,7 @@ export class ExchangeFixture {
     writeFileSync(keysFile, JSON.stringify({ keys }), { mode: 0o600 });
     const server = await startAuthServer({
       env: {
-        AUTH_SERVER_CONFIG_FILE: join(__dirname, '..', 'fixtures', 'token-exchange.yaml'),
+        AUTH_SERVER_CONFIG_FILE: options.configFile ?? join(__dirname, '..', 'fixtures', 'token-exchange.yaml'),
         AUTH_SERVER_KEYS_FILE: keysFile,
         AUTH_SERVER_SIGNING_ALG: 'ES256',
         LOG_LEVEL: 'info',
@@ -86,17 +100,16 @@ export class ExchangeFixture {
       if (value === undefined) continue;
       for (const entry of Array.isArray(value) ? value : [value]) body.append(name, entry);
     }
-    const response = await fetch(this.tokenEndpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(client === null
-          ? {}
-          : { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` }),
-        ...headers,
-      },
-      body: body.toString(),
+    return this.post(body.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(client === null ? {} : { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` }),
+      ...headers,
     });
+  }
+
+  /** POSTs `body` to the token endpoint exactly as given, with exactly these headers (and fetch's own). */
+  async post(body: string, headers: Record<string, string>): Promise<TokenResponse> {
+    const response = await fetch(this.tokenEndpoint, { method: 'POST', headers, body });
     const text = await response.text();
     let parsed: Record<string, unknown>;
     try {
@@ -202,6 +215,7 @@ const AUDIT_FIELDS: readonly (keyof TokenExchangeAuditEntry)[] = [
   'toAudience',
   'scopeRequested',
   'scopeGranted',
+  'mode',
   'actChain',
   'actorSub',
   'actorJti',

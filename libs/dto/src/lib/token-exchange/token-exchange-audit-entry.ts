@@ -24,7 +24,12 @@ export interface TokenExchangeAuditEntry {
   toAudience?: string;
   scopeRequested?: string;
   scopeGranted?: string;
-  /** The actors of the issued token, outermost (current) first: `["user-service"]`. */
+  /**
+   * The client's exchange policy (RFC 8693 §1.1): `delegation` (the issued token says who acts in
+   * `act`) or `impersonation` (no `act`; the client is indistinguishable from the subject).
+   */
+  mode?: 'delegation' | 'impersonation';
+  /** The actors of the issued token, outermost (current) first: `["user-service"]`. Absent for impersonation. */
   actChain?: string[];
   actorSub?: string;
   actorJti?: string;
