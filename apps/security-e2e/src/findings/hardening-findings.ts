@@ -89,6 +89,11 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
     tests: ['apps/user-service/test/user-service.observability.spec.ts', 'libs/observability/src/lib/shutdown/graceful-shutdown.spec.ts'],
   },
   {
+    id: 'H13',
+    title: 'Sender-constrained subject tokens (cnf) were exchanged as plain bearer tokens',
+    tests: ['apps/auth-server/test/token-exchange/token-exchange.refusals.spec.ts'],
+  },
+  {
     id: 'H14',
     title: 'A token with iat in the future (a year ahead) was accepted by both resource servers',
     tests: [
