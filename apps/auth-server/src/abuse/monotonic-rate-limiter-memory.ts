@@ -9,7 +9,7 @@ type RateLimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
  *
  * The seam: `RateLimiterMemory` keeps its store in the undocumented `_memoryStorage` field, whose
  * clock is `Date.now()`. The constructor refuses to run if that field is gone, and
- * monotonic-rate-limiter-memory.spec.ts fails on an upgrade that changes how the field is used.
+ * monotonic-memory-storage.spec.ts fails on an upgrade that changes how the field is used.
  */
 export class MonotonicRateLimiterMemory extends RateLimiterMemory {
   readonly storage: MonotonicMemoryStorage;
