@@ -1,5 +1,6 @@
 import { AuthServerHarness, CookieJar, OAuthRequestError, jsonLogLines, refreshTokens, startAuthServer } from '@baton/testing';
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASE_FILE_NAME } from './oidc-store';
@@ -42,6 +43,54 @@ describe('[H02] auth server writes on a full disk (process)', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
   };
 
+  /**
+   * The authorization code flow as a browser drives it (login and consent forms, cookies), up to
+   * the code on the redirect: the code is not redeemed here.
+   */
+  async function authorizationCode(username: string, password: string): Promise<{ code: string; verifier: string; redirectUri: string }> {
+    const jar = new CookieJar();
+    const verifier = randomBytes(32).toString('base64url');
+    const redirectUri = 'http://127.0.0.1:4567/callback';
+    let url = new URL(`${auth.issuer}/oauth2/authorize`);
+    url.search = new URLSearchParams({
+      client_id: 'demo-app',
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid user.read',
+      state: 'state-1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    let body: URLSearchParams | undefined;
+    for (let step = 0; step < 12; step += 1) {
+      const response = await fetch(url, {
+        method: body === undefined ? 'GET' : 'POST',
+        redirect: 'manual',
+        headers: { cookie: jar.header(url) ?? '', ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
+        body,
+      });
+      jar.store(response);
+      body = undefined;
+      const location = response.headers.get('location');
+      if (location !== null) {
+        const next = new URL(location, url);
+        const code = next.searchParams.get('code');
+        if (next.href.startsWith(redirectUri) && code !== null) return { code, verifier, redirectUri };
+        url = next;
+        continue;
+      }
+      const page = await response.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, '&');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+      if (action === undefined) throw new Error(`no form at ${url.href} (${response.status})`);
+      url = new URL(action, url);
+      body = url.pathname.endsWith('/login')
+        ? new URLSearchParams({ csrf, username, password })
+        : new URLSearchParams([['csrf', csrf], ...[...page.matchAll(/name="scope" value="([^"]+)"/g)].map((match): [string, string] => ['scope', match[1] ?? ''])]);
+    }
+    throw new Error('no code within 12 steps');
+  }
+
   const ready = async () => {
     const response = await fetch(`${auth.issuer}/health/ready`);
     return { status: response.status, body: JSON.stringify(await response.json()) };
@@ -81,6 +130,33 @@ describe('[H02] auth server writes on a full disk (process)', () => {
     const refreshed = await refreshTokens({ baseUrl: auth.issuer, refreshToken });
     expect(typeof refreshed.access_token).toBe('string');
     const replay = await postToken({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo-app' });
+    expect(replay.status).toBe(400);
+    expect(replay.body['error']).toBe('invalid_grant');
+  }, 60_000);
+
+  it('[H02] a code whose redemption cannot be stored answers 503 temporarily_unavailable; the same code is redeemed once space is back', async () => {
+    const { code, verifier, redirectUri } = await authorizationCode('alice', 'alice-password');
+    const redeem = () =>
+      postToken({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'demo-app', code_verifier: verifier });
+
+    fillDisk();
+    const refused = await redeem();
+    // Today's code: 500 server_error.
+    expect(refused.status).toBe(503);
+    expect(refused.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The server cannot store this request now; nothing was changed. Try again later.',
+    });
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    expect((await ready()).status).toBe(503);
+
+    limitFileSize('unlimited');
+    expect((await ready()).status).toBe(200);
+    // The refused redemption did not consume the code: it is redeemed now, once.
+    const redeemed = await redeem();
+    expect(redeemed.status).toBe(200);
+    expect(typeof redeemed.body['access_token']).toBe('string');
+    const replay = await redeem();
     expect(replay.status).toBe(400);
     expect(replay.body['error']).toBe('invalid_grant');
   }, 60_000);
