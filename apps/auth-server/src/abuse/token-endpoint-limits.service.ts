@@ -45,7 +45,7 @@ interface TokenRequest {
  */
 @Injectable()
 export class TokenEndpointLimits {
-  private readonly logger = new Logger('TokenRateLimit');
+  private readonly logger = new Logger(TokenEndpointLimits.name);
   private readonly budgets: TokenBucket;
   private readonly authFailures: RateLimiterAbstract | undefined;
   private readonly requests = new AsyncLocalStorage<TokenRequest>();
