@@ -82,8 +82,13 @@ export class MessagesRepository {
    * cursor stays valid across restarts and means nothing to anyone without the database.
    */
   cursorKey(): Buffer {
-    this.database.write(this.addMetaStatement, CURSOR_KEY, randomBytes(32).toString('base64url'));
-    const row = this.metaStatement.get(CURSOR_KEY) as { value: string } | undefined;
+    const stored = (): { value: string } | undefined => this.metaStatement.get(CURSOR_KEY) as { value: string } | undefined;
+    // Read first: a database that exists starts (not ready) on a full disk; only a new one writes.
+    let row = stored();
+    if (row === undefined) {
+      this.database.write(this.addMetaStatement, CURSOR_KEY, randomBytes(32).toString('base64url'));
+      row = stored();
+    }
     if (row === undefined) throw new Error('the cursor key was not stored');
     return Buffer.from(row.value, 'base64url');
   }
