@@ -34,7 +34,7 @@ const LIMITS = { logN: [10, 20], r: [1, 32], p: [1, 16] } as const;
 
 /**
  * The memory scrypt needs, which `maxmem` must allow (node:crypto's default, 32 MiB, refuses
- * N = 2^17): OpenSSL allocates 128·r·(N + 2) bytes for V and 128·r·p for B. 128 MiB + 9 KiB for
+ * N = 2^17): OpenSSL allocates 128·r·(N + 2) bytes for V and 128·r·p for B. 128 MiB + 3 KiB for
  * the default cost; the hash-string limits below bound it (ln ≤ 20, r ≤ 32: 4 GiB).
  */
 export function scryptMemoryBytes({ logN, r, p }: ScryptParameters): number {
