@@ -32,7 +32,7 @@ describe('a broken configuration stops the server at start with one line naming 
     [
       'an unknown client field',
       DEMO.replace('    secret: secret\n', '    secrett: secret\n'),
-      'clients[0].secrett: unknown field (allowed: clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange)',
+      'clients[0].secrett: unknown field (allowed: clientId, secret, grantTypes, redirectUris, scopes, defaultResource, tokenExchange, clientCredentials, introspection)',
     ],
     [
       'a missing secret',
@@ -47,7 +47,7 @@ describe('a broken configuration stops the server at start with one line naming 
     [
       'a bad redirect URI',
       DEMO.replace('- http://localhost/callback', '- not a url'),
-      'clients[1].redirectUris[1]: must be an absolute URL, got "not a url"',
+      'clients[2].redirectUris[1]: must be an absolute URL, got "not a url"',
     ],
     [
       'a password in clear',
