@@ -39,7 +39,11 @@ function provisioned(): Record<string, string> {
   const directory = folder();
   const configFile = join(directory, 'baton.yaml');
   const demo = readFileSync(DEMO_FILE, 'utf8');
-  writeFileSync(configFile, demo.replace('    secret: secret\n', '    secret: a-long-provisioned-secret-of-user-service\n').replace(/\nusers:[\s\S]*$/, '\nusers: []\n'));
+  const own = demo
+    .replace('    secret: secret\n', '    secret: a-long-provisioned-secret-of-user-service\n')
+    .replace('    secret: token\n', '    secret: a-long-provisioned-secret-of-message-service\n')
+    .replace(/\nusers:[\s\S]*$/, '\nusers: []\n');
+  writeFileSync(configFile, own);
   const keysFile = join(directory, 'keys.json');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(keysFile, JSON.stringify({ keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'production-key', alg: 'ES256' }] }), { mode: 0o600 });
