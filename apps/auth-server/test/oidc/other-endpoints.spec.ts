@@ -58,6 +58,26 @@ describe('introspect, revoke, userinfo, end_session', () => {
     expect(introspection).toMatchObject({ active: true, sub: 'user-service', client_id: 'user-service', aud: 'user-service', token_type: 'Bearer' });
   });
 
+  it("lets the demo's message-service client (the seed's Spring registration) introspect an exchanged token meant for it", async () => {
+    const alice = await authorizationCodeLogin({ baseUrl: server.baseUrl, username: 'alice', password: 'alice-password' });
+    const exchanged = await postToken(
+      server.baseUrl,
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: alice.access_token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'message-service',
+      },
+      USER_SERVICE,
+    );
+    const token = exchanged.body['access_token'] as string;
+    const { status, body } = await form('/oauth2/introspect', { token }, { id: 'message-service', secret: 'token' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ active: true, sub: 'alice', aud: 'message-service', client_id: 'user-service', act: { sub: 'user-service' } });
+    // Not meant for message-service: alice's user-service token.
+    expect((await form('/oauth2/introspect', { token: alice.access_token }, { id: 'message-service', secret: 'token' })).body).toEqual({ active: false });
+  });
+
   it('still refuses to revoke JWT access tokens (they are verified locally; revoking the grant is what stops them)', async () => {
     const { body } = await postToken(server.baseUrl, { grant_type: 'client_credentials' }, USER_SERVICE);
     const { status, body: revocation } = await form('/oauth2/revoke', { token: body['access_token'] as string }, USER_SERVICE);
