@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, AuthServerHarness, freePort, jsonLogLines, MetricsScrape, startAuthServer } from '@baton/testing';
+import { AppProcess, AuthServerHarness, freePort, MetricsScrape, startAuthServer, waitForLogLine } from '@baton/testing';
 
 jest.setTimeout(60_000);
 
@@ -78,11 +78,11 @@ describe('message-service observability (the built service as a process)', () =>
     expect(after.increase(before, 'baton_jwks_fetches_total')).toBe(0);
   });
 
-  it('logs each request with the request id it answers, and never the token', async () => {
+  it('[H16] logs each request with the request id it answers, and never the token', async () => {
     const response = await api('/api/messages', { headers: { 'x-request-id': 'test-message-service-log' } });
     expect(response.headers.get('x-request-id')).toBe('test-message-service-log');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const line = jsonLogLines(service.logs).find((entry) => entry.requestId === 'test-message-service-log' && entry.msg === 'request completed');
+    // The line reaches this process through a pipe: wait for it, not for a pause a loaded machine outlasts.
+    const line = await waitForLogLine(() => service.logs, (entry) => entry.requestId === 'test-message-service-log' && entry.msg === 'request completed');
     expect(line).toMatchObject({ service: 'message-service', route: '/api/messages', status: 200, level: 'info' });
     expect(typeof line?.['durationMs']).toBe('number');
     expect(service.logs).not.toContain(alice);

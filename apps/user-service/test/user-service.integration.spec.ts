@@ -163,16 +163,17 @@ describe('alice through user-service', () => {
 });
 
 describe('the exchange cache against the real auth server', () => {
-  it('100 concurrent first calls by one user make exactly one exchange', async () => {
+  it('[H16] 100 concurrent first calls by one user make exactly one exchange', async () => {
     const alice = await auth.login('alice', 'alice-password');
     const requestsBefore = exchange.counters().exchangeRequests;
     const auditBefore = grantedExchanges();
     const responses = await Promise.all(Array.from({ length: 100 }, () => call('/api/users/messages', alice.access_token)));
     expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200));
     expect(exchange.counters().exchangeRequests - requestsBefore).toBe(1);
-    // The auth server's side: one audit line for one exchange (lines may take a moment to arrive).
-    const deadline = Date.now() + 2_000;
-    while (grantedExchanges() - auditBefore < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The auth server's side: one audit line for one exchange. Lines come through a pipe and may
+    // take seconds on a loaded machine: the bound only keeps a missing line from hanging the test.
+    const started = performance.now();
+    while (grantedExchanges() - auditBefore < 1 && performance.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
     expect(grantedExchanges() - auditBefore).toBe(1);
   });
 
@@ -189,7 +190,7 @@ describe('the exchange cache against the real auth server', () => {
 
 // These stop servers: they run last.
 describe('when a server is down', () => {
-  it('message-service down: 503 downstream_unavailable with Retry-After, without hanging', async () => {
+  it('[H16] message-service down: 503 downstream_unavailable with Retry-After, without hanging', async () => {
     const alice = await auth.login('alice', 'alice-password');
     await messageService.stop();
     try {
@@ -202,9 +203,10 @@ describe('when a server is down', () => {
     } finally {
       messageService = await startMessageService();
     }
-  });
+    // A process stopped and started again: how long that takes is the machine's business, not the verdict.
+  }, 60_000);
 
-  it('auth server down: a cached exchange still serves; a new token gets 503 auth_server_unavailable', async () => {
+  it('[H16] auth server down: a cached exchange still serves; a new token gets 503 auth_server_unavailable', async () => {
     const cached = await auth.login('alice', 'alice-password');
     const fresh = await auth.login('alice', 'alice-password');
     expect((await call('/api/users/messages', cached.access_token)).status).toBe(200);
@@ -222,5 +224,5 @@ describe('when a server is down', () => {
     } finally {
       await auth.restart();
     }
-  });
+  }, 60_000);
 });

@@ -136,7 +136,7 @@ describe('ObservabilityModule in an app (real HTTP)', () => {
     });
   });
 
-  it('counts a request the client abandoned before the answer as aborted', async () => {
+  it('[H16] counts a request the client abandoned before the answer as aborted', async () => {
     const labels = { service: 'test-service', method: 'GET', route: '/slow', status: 'aborted' };
     const before = await (await fetch(`${test.baseUrl}/metrics`)).text();
     const abandon = new AbortController();

@@ -36,7 +36,7 @@ describe('GET /metrics with a metrics token (real HTTP)', () => {
     expect((await fetch(`${test.baseUrl}/health/ready`)).status).toBe(200);
   });
 
-  it('never logs the metrics token', async () => {
+  it('[H16] never logs the metrics token', async () => {
     const requestId = 'metrics-token-request';
     await fetch(`${test.baseUrl}/items/1`, { headers: { authorization: `Bearer ${TOKEN}`, 'x-request-id': requestId } });
     // Judged once the request's own log line is written, not after a pause a slow machine may outlast.
