@@ -119,6 +119,9 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
       'apps/user-service/test/user-service.observability.spec.ts',
       'libs/observability/src/lib/observability.module.spec.ts',
       'libs/observability/src/lib/operational-routes.spec.ts',
+      'apps/user-service/test/user-service.integration.spec.ts',
+      'apps/message-service/test/message-service.observability.spec.ts',
+      'apps/e2e/src/observability.spec.ts',
     ],
   },
 ];
