@@ -15,6 +15,7 @@ import { SqliteAdapter } from '../persistence/sqlite-adapter';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
 import { GrantReferences } from './grant-references';
+import { introspectJwtAccessTokens } from './introspect-jwt-access-tokens';
 import { IntrospectionRights, JwtIntrospection } from './jwt-introspection';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
@@ -89,7 +90,9 @@ export class OidcProviderFactory {
       clientCredentials.createClientCredentialsHandler(this.resourceServers),
       clientCredentials.parameters,
     );
-    this.amendResponses(provider, introspection);
+    this.amendResponses(provider);
+    // Registered after amendResponses: its answer gets the no-store headers like any other.
+    introspectJwtAccessTokens(provider, introspection);
     this.logEvents(provider);
     // Key rotation: the provider signs with, and publishes, whatever the keys service holds now.
     this.signingKeys.onChange(() => replaceProviderKeys(provider, this.signingKeys.privateJwks()));
@@ -211,25 +214,10 @@ export class OidcProviderFactory {
    * `Pragma: no-cache` on every token, introspection and revocation answer (including the 429s
    * and 503s thrown on the way), and a cache lifetime on the discovery documents.
    */
-  private amendResponses(provider: Provider, introspection: JwtIntrospection): void {
+  private amendResponses(provider: Provider): void {
     const issuer = this.config.issuer;
     provider.use(async (ctx, next) => {
       await next();
-      const refused = ctx.body as Record<string, unknown> | undefined;
-      // oidc-provider answers 400 unsupported_token_type for a JWT at introspection, after it
-      // authenticated the client: that answer is replaced by RFC 7662's for our JWT access tokens.
-      const caller = ctx.oidc?.client;
-      const token = ctx.oidc?.params?.['token'];
-      if (
-        ctx.path === OIDC_ROUTES.introspection &&
-        ctx.status === 400 &&
-        refused?.['error'] === 'unsupported_token_type' &&
-        caller !== undefined &&
-        typeof token === 'string'
-      ) {
-        ctx.status = 200;
-        ctx.body = await introspection.introspect(provider, caller.clientId, token);
-      }
       if (NO_STORE_PATHS.has(ctx.path)) {
         ctx.set('Cache-Control', 'no-store');
         ctx.set('Pragma', 'no-cache');
