@@ -54,6 +54,12 @@ describe('a broken configuration stops the server at start with one line naming 
       DEMO.replace(/passwordHash: "[^"]+"\n {4}name: Bob/, 'password: bob-password\n    name: Bob'),
       'users[1].password: passwords are never stored in clear: use passwordHash (npm run hash-password)',
     ],
+    [
+      // A user named like a client would be the same principal at the resource servers.
+      '[H09] a username equal to a client id',
+      DEMO.replace('  - username: bob\n', '  - username: user-service\n'),
+      'users[1].username: "user-service" is also the clientId of clients[0]: a user and a client would be one principal at the resource servers',
+    ],
   ])('%s', (_case, content, problem) => {
     const file = configFile(content);
     const { status, stderr, stdout } = start({ AUTH_SERVER_CONFIG_FILE: file });

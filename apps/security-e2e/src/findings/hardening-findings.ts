@@ -71,7 +71,7 @@ export const HARDENING_FINDINGS: readonly HardeningFinding[] = [
   {
     id: 'H09',
     title: 'A username equal to a client id made the user and the client one principal',
-    tests: ['apps/auth-server/src/declarative-config/client-policies.spec.ts'],
+    tests: ['apps/auth-server/src/declarative-config/client-policies.spec.ts', 'apps/auth-server/test/process/startup-errors.spec.ts'],
   },
   {
     id: 'H10',
