@@ -10,8 +10,11 @@ import type { Client, Provider } from 'oidc-provider';
  * route's `allowedGrantTypeCheck` calls `client.grantTypeAllowed(grant_type)` right after client
  * authentication (lib/actions/token.js); that method, public in the typings, is wrapped here. It is
  * also called on other routes and again while a code grant issues a refresh token, so the listener
- * decides which calls it counts. test/hardening/token-endpoint-limits.spec.ts fails if an upgrade
- * moves the call: a flood of wrong secrets must leave the budget untouched, right ones must spend it.
+ * decides which calls it counts. TokenEndpointLimits uses it twice: to spend the client's budget,
+ * and to give back the failed-authentication point the request reserved for its address.
+ * test/hardening/token-endpoint-limits.spec.ts fails if an upgrade moves the call: a flood of
+ * wrong secrets must leave the budget untouched, right ones must spend it, and authenticated
+ * requests must leave their address all its failed authentications.
  */
 export function onGrantTypeCheck(provider: Provider, listener: (client: Client) => void): void {
   const prototype = provider.Client.prototype as Client;

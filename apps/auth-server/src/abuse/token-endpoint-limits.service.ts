@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, Provider } from 'oidc-provider';
-import { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { InjectOidcProvider, OIDC_ROUTES } from '../oidc/oidc.constants';
@@ -26,6 +26,8 @@ interface TokenRequest {
   readonly address: string;
   /** Whether this request has taken from a client budget already (one request, one token), or takes none. */
   charged: boolean;
+  /** Whether the request still holds the failed-authentication point it reserved for its address. */
+  reserved: boolean;
   retryAfterSeconds?: number;
 }
 
@@ -35,6 +37,11 @@ interface TokenRequest {
  * - Failed client authentications per source address (AUTH_SERVER_CLIENT_AUTH_*): an address
  *   that sent too many wrong secrets or unknown client ids is refused before any client lookup.
  *   Introspection and revocation authenticate clients too, so they count and are refused alike.
+ *   Each request reserves its point *before* oidc-provider checks the credentials and gives it
+ *   back once the client is authenticated (or the request ends without `invalid_client`): counted
+ *   only after the 401, wrong secrets sent at once were all checked before the first was counted,
+ *   so a sender's concurrency overshot the limit. Now, of any number sent at once, at most the
+ *   limit reach the check, the way sign-in attempts are reserved (LoginThrottle).
  * - Requests per client (AUTH_SERVER_TOKEN_RATE_PER_CLIENT, ..._BURST_PER_CLIENT), taken only once
  *   oidc-provider has authenticated the client and before the grant runs, so someone who does not
  *   know a client's secret cannot spend its budget. A public client authenticates nothing (anyone
@@ -61,7 +68,7 @@ export class TokenEndpointLimits {
     // OidcHttpMiddleware takes `provider.callback()`, which Nest does before any lifecycle hook, so
     // a middleware added later would never run.
     provider.use((ctx, next) => this.limit(ctx, next, provider.proxy));
-    onGrantTypeCheck(provider, (client) => this.charge(client));
+    onGrantTypeCheck(provider, (client) => this.authenticated(client));
   }
 
   private async limit(ctx: KoaContext, next: KoaNext, trustProxy: boolean): Promise<void> {
@@ -70,28 +77,71 @@ export class TokenEndpointLimits {
       return;
     }
     const address = clientAddress(ctx.req, trustProxy);
-    const failures = this.authFailures === undefined ? null : await this.authFailures.get(address);
-    if (failures !== null && this.authFailures !== undefined && failures.consumedPoints >= this.authFailures.points) {
-      const wait = secondsUntil(failures.msBeforeNext);
+    const wait = await this.reserve(address);
+    if (wait !== undefined) {
       this.logger.warn({ event: 'client_auth_throttled', retryAfter: wait });
       refuse(ctx, wait, `too many failed client authentications from this address; retry after ${wait} s`);
       return;
     }
     // Only token requests take from a client's budget.
-    const request: TokenRequest = { address, charged: ctx.path !== OIDC_ROUTES.token };
-    await this.requests.run(request, next);
+    const request: TokenRequest = { address, charged: ctx.path !== OIDC_ROUTES.token, reserved: this.authFailures !== undefined };
+    try {
+      await this.requests.run(request, next);
+    } finally {
+      // A 401 invalid_client is the failed authentication the point was reserved for: it stays
+      // counted. Anything else (authenticated but refused later, a malformed request that never
+      // reached the credentials, an error) was no failed authentication: the point comes back.
+      const failed = ctx.status === 401 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
+      if (!failed) await this.giveBack(request);
+    }
     if (request.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(request.retryAfterSeconds));
-    // Counted once the answer is known; wrong secrets sent at once are all checked before the first
-    // is counted, which is harmless for secrets (unguessable) and bounded by the sender's concurrency.
-    if (ctx.status === 401 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client') {
-      await this.authFailures?.penalty(address);
+  }
+
+  /**
+   * Takes one failed-authentication point of `address` before its credentials are checked:
+   * `undefined` when it had one left (or the limit is off), else the seconds until its window ends.
+   */
+  private async reserve(address: string): Promise<number | undefined> {
+    if (this.authFailures === undefined) return undefined;
+    try {
+      await this.authFailures.consume(address);
+      return undefined;
+    } catch (refusal) {
+      // The library rejects with its result when the limit is reached; anything else is a store failure.
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      // A refused request checks nothing, so it gives back what it took: it is not a failure, and
+      // the count stays at the limit instead of growing with the flood.
+      await this.authFailures.reward(address);
+      return secondsUntil(refusal.msBeforeNext);
     }
   }
 
-  /** Called once the token endpoint has authenticated `client`: one token from its budget. */
-  private charge(client: Client): void {
+  /** Returns the request's reserved point to its address, once. */
+  private async giveBack(request: TokenRequest): Promise<void> {
+    if (!request.reserved || this.authFailures === undefined) return;
+    request.reserved = false;
+    await this.authFailures.reward(request.address);
+  }
+
+  /**
+   * Called once the token endpoint has authenticated `client`: the address gets its reserved
+   * point back at once (so an authenticated client's requests do not hold the address's points
+   * while their grants run), then the request takes one token from the client's budget.
+   */
+  private authenticated(client: Client): void {
     const request = this.requests.getStore();
-    if (request === undefined || request.charged) return;
+    if (request === undefined) return;
+    // The listener cannot wait; the in-memory store answers without I/O, and a failing shared
+    // store is logged, never turned into a refusal of an authenticated client.
+    this.giveBack(request).catch((error: unknown) =>
+      this.logger.error({ event: 'client_auth_give_back_failed', reason: error instanceof Error ? error.name : 'unknown' }),
+    );
+    this.charge(client, request);
+  }
+
+  /** One token from the budget of `client`, once per token request. */
+  private charge(client: Client, request: TokenRequest): void {
+    if (request.charged) return;
     request.charged = true;
     const key = client.clientAuthMethod === 'none' ? `${client.clientId} ${request.address}` : client.clientId;
     const wait = this.budgets.take(key, performance.now());
