@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import type { Provider } from 'oidc-provider';
 import { AccessTokenVerifier } from '../token-exchange/access-token.verifier';
 import { VerificationKeys, PublicJwksSource } from '../token-exchange/verification-keys';
-import { GRANT_REFERENCE_CLAIM, GrantReferences } from './grant-references';
+import { GrantReferences } from './grant-references';
 
 /** What introspection answers for a token that is not active, or that the caller may not see (RFC 7662 §2.2). */
 export const INACTIVE = Object.freeze({ active: false });
@@ -42,7 +42,7 @@ export class JwtIntrospection {
     }
     if (!this.mayIntrospect(callerId, verified.clientId, verified.aud)) return { ...INACTIVE };
     const claims = decodeJwt(token);
-    const reference = claims[GRANT_REFERENCE_CLAIM];
+    const reference = verified.grantReference;
     if (reference !== undefined && (typeof reference !== 'string' || !(await GrantReferences.of(provider).isLive(provider, reference)))) {
       return { ...INACTIVE };
     }

@@ -1,3 +1,4 @@
+import { GRANT_REFERENCE_CLAIM } from '../oidc/grant-references';
 import { TokenExchangeError } from './token-exchange.error';
 import { isSupportedAlgorithm, keyFitsAlgorithm, verifyJwsSignature } from './jws-signature';
 import type { VerifiedAccessToken } from './verified-access-token';
@@ -101,6 +102,7 @@ export class AccessTokenVerifier {
       ...(claims['act'] !== undefined ? { act: claims['act'] } : {}),
       ...(claims['may_act'] !== undefined ? { mayAct: claims['may_act'] } : {}),
       ...('cnf' in claims ? { cnf: claims['cnf'] } : {}),
+      ...(claims[GRANT_REFERENCE_CLAIM] !== undefined ? { grantReference: claims[GRANT_REFERENCE_CLAIM] } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
-import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { GRANT_REFERENCE_CLAIM, GrantReferences } from '../oidc/grant-references';
+import { GrantReferences } from '../oidc/grant-references';
 import { TokenExchangeError } from './token-exchange.error';
+import type { VerifiedAccessToken } from './verified-access-token';
 
 /**
  * A user's access token is only exchanged while the authorization grant it was issued under
@@ -9,10 +9,10 @@ import { TokenExchangeError } from './token-exchange.error';
  * sign-out, oidc-provider deletes the grant, and the exchange refuses the token rather than let it
  * act for up to its remaining lifetime. Tokens without a grant reference are a client's own
  * (client_credentials, and exchanges of those): no user grant exists to revoke.
- * Called after the subject token was verified, so reading its claims is safe.
+ * Takes the verified subject token, whose claims the verifier has already parsed.
  */
-export async function checkSubjectGrant(ctx: KoaContextWithOIDC, subjectToken: string): Promise<void> {
-  const reference = decodeJwt(subjectToken)[GRANT_REFERENCE_CLAIM];
+export async function checkSubjectGrant(ctx: KoaContextWithOIDC, subject: VerifiedAccessToken): Promise<void> {
+  const reference = subject.grantReference;
   if (reference === undefined) return;
   const provider = ctx.oidc.provider;
   if (typeof reference !== 'string' || !(await GrantReferences.of(provider).isLive(provider, reference))) {

@@ -90,7 +90,7 @@ export function createTokenExchangeHandler(
     facts.mode = policy.mode;
 
     const subject = verifier.verify(request.subjectToken, 'subject_token');
-    await checkSubjectGrant(ctx, request.subjectToken);
+    await checkSubjectGrant(ctx, subject);
     facts.subjectSub = subject.sub;
     if (subject.jti !== undefined) facts.subjectJti = subject.jti;
     checkNotSenderConstrained(subject, 'subject_token');

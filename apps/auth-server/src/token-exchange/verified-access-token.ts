@@ -17,4 +17,6 @@ export interface VerifiedAccessToken {
   mayAct?: unknown;
   /** RFC 7800 confirmation (`cnf`): the token is bound to a key (DPoP, mTLS), as found in the token. */
   cnf?: unknown;
+  /** The sealed reference to the user's grant (`grant_ref`, see GrantReferences), as found in the token. */
+  grantReference?: unknown;
 }
