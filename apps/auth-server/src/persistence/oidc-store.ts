@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AdapterPayload } from 'oidc-provider';
 import { InjectAppConfig } from '@baton/config';
+import { describeSqliteError, isStorageFailure } from '@baton/sqlite';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
-import { describeSqliteError, isStorageFailure } from './sqlite-errors';
 import { StorageUnavailableError } from './storage-unavailable.error';
 
 export const DATABASE_FILE_NAME = 'oidc.sqlite';

@@ -2,9 +2,9 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, SQLInputValue, StatementResultingChanges, StatementSync } from 'node:sqlite';
+import { describeSqliteError, isStorageFailure } from '@baton/sqlite';
 import { MessageDatabaseUnusableError } from './message-database-unusable.error';
 import { StorageWriteFailedException } from './storage-write-failed.exception';
-import { describeSqliteError, isStorageFailure } from './sqlite-errors';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (

@@ -1,0 +1,1 @@
+export { describeSqliteError, isStorageFailure } from './lib/sqlite-errors';
