@@ -1,17 +1,18 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { FakeClock } from '../test-support/fake-clock';
-import { HttpStub, RecordedRequest, StubHandler } from '../test-support/http-stub';
-import { silentLogger } from '../test-support/silent-logger';
-import { grantedAnswer, oauthError, subjectToken } from '../test-support/token-answers';
+import { FakeClock } from './testing/fake-clock';
+import { HttpStub, RecordedRequest, StubHandler } from './testing/http-stub';
+import { silentLogger } from './testing/silent-logger';
+import { grantedAnswer, oauthError, unsignedAccessToken } from './testing/token-answers';
 import { DownstreamClients } from './downstream/downstream-clients.service';
 import { AuthServerUnavailableError } from './errors/auth-server-unavailable.error';
 import { TokenExchangeModule } from './token-exchange.module';
 import { TokenExchangeModuleOptions } from './token-exchange.options';
-import { ExchangeOutcome, TokenExchangeService } from './token-exchange.service';
+import { ExchangeOutcome } from './telemetry/token-exchange.telemetry';
+import { TokenExchangeService } from './token-exchange.service';
 
 /** The hooks operators use: extra request headers, exchange outcomes, the token endpoint probe. */
 const clock = new FakeClock();
-const alice = () => subjectToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 3600, jti: 'a1' });
+const alice = () => unsignedAccessToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 3600, jti: 'a1' });
 
 let authServer: HttpStub;
 let downstream: HttpStub;

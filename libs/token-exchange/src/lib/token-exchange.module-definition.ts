@@ -11,3 +11,6 @@ export const {
   // Configured once by the app, used by its feature modules: global unless `isGlobal: false`.
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** Injection token of the checked options with their defaults (`ResolvedTokenExchangeOptions`). */
+export const RESOLVED_TOKEN_EXCHANGE_OPTIONS = Symbol('RESOLVED_TOKEN_EXCHANGE_OPTIONS');

@@ -1,3 +1,4 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { Clock } from './clock';
 
 /** A service this one calls with exchanged tokens. */
@@ -13,6 +14,55 @@ export interface DownstreamOptions {
   /** Time allowed for one call to the downstream, in milliseconds (default 5000). */
   timeoutMs?: number;
 }
+
+/** How this client proves who it is to the token endpoint (RFC 6749 §2.3, RFC 7523 §2.2). */
+export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** Signature algorithms a `private_key_jwt` assertion may use. */
+export type ClientAssertionAlgorithm =
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'EdDSA';
+
+/** A client secret, sent in the `Authorization: Basic` header or in the form body. */
+export interface ClientSecretAuthentication {
+  method: 'client_secret_basic' | 'client_secret_post';
+  clientSecret: string;
+}
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): each request to the token endpoint
+ * carries a short-lived JWT signed with this client's private key; the auth server checks it
+ * with the public key registered for the client (its `jwks` or `jwks_uri`). No shared secret.
+ */
+export interface PrivateKeyJwtAuthentication {
+  method: 'private_key_jwt';
+  /**
+   * The private key: a JWK with its private members (`d`), a PEM string (PKCS#8, SEC1 or PKCS#1),
+   * or a `KeyObject`. EC P-256/384/521, RSA (2048 bits or more) or Ed25519.
+   */
+  privateKey: JsonWebKey | string | KeyObject;
+  /** `kid` of the assertion's header (default: the JWK's `kid`, else none). */
+  keyId?: string;
+  /** Default from the key: ES256/ES384/ES512 by curve, RS256 for RSA, PS256 for RSA-PSS, EdDSA for Ed25519. */
+  algorithm?: ClientAssertionAlgorithm;
+  /**
+   * The assertion's `aud`: the token endpoint URL (default, RFC 7523 §3) or the issuer (what
+   * newer servers prefer; needs `issuer`).
+   */
+  audience?: 'token_endpoint' | 'issuer';
+  /** Seconds an assertion is valid (default 60, at most 300): it is signed anew for every request. */
+  lifetimeSeconds?: number;
+}
+
+export type ClientAuthenticationOptions = ClientSecretAuthentication | PrivateKeyJwtAuthentication;
 
 export interface TokenExchangeModuleOptions {
   /**
@@ -30,9 +80,15 @@ export interface TokenExchangeModuleOptions {
    * this client send its credentials elsewhere. `tokenEndpoint` itself may be anywhere.
    */
   trustedTokenEndpointOrigins?: readonly string[];
-  /** This service's client id at the auth server; authenticates with client_secret_basic. */
+  /** This service's client id at the auth server. */
   clientId: string;
-  clientSecret: string;
+  /**
+   * Shorthand for `clientAuthentication: { method: 'client_secret_basic', clientSecret }`.
+   * Give this or `clientAuthentication`, not both.
+   */
+  clientSecret?: string;
+  /** How to authenticate at the token endpoint, when not with `clientSecret` and Basic. */
+  clientAuthentication?: ClientAuthenticationOptions;
   /**
    * Time allowed for one `exchange()` that goes to the auth server, retry included, in
    * milliseconds (default 5000). There is always a timeout.
@@ -55,7 +111,8 @@ export interface TokenExchangeModuleOptions {
   downstreams?: Readonly<Record<string, DownstreamOptions>>;
   /**
    * Wall clock for expiry decisions (a cached token against its `exp`); tests pass one they
-   * control. Intervals (timeouts, the retry wait) run on the monotonic `performance.now()`.
+   * control. Intervals (timeouts, the retry wait) run on the monotonic `performance.now()`, and
+   * `private_key_jwt` assertions are dated by the system clock (the auth server judges them by its own).
    */
   clock?: Clock;
   /**

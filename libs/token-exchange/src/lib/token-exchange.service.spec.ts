@@ -1,11 +1,11 @@
-import { TOKEN_EXCHANGE_GRANT_TYPE, TokenTypeUri } from '@baton/dto';
+import { TOKEN_EXCHANGE_GRANT_TYPE, TokenTypeUri } from './token-exchange.constants';
 import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { createServer } from 'node:net';
-import { FakeClock } from '../test-support/fake-clock';
-import { HttpStub, StubHandler } from '../test-support/http-stub';
-import { silentLogger } from '../test-support/silent-logger';
-import { grantedAnswer, oauthError, subjectToken } from '../test-support/token-answers';
+import { FakeClock } from './testing/fake-clock';
+import { HttpStub, StubHandler } from './testing/http-stub';
+import { silentLogger } from './testing/silent-logger';
+import { grantedAnswer, oauthError, unsignedAccessToken } from './testing/token-answers';
 import { AuthServerUnavailableError } from './errors/auth-server-unavailable.error';
 import { SubjectTokenRejectedError } from './errors/subject-token-rejected.error';
 import { TokenExchangeMisconfiguredError } from './errors/token-exchange-misconfigured.error';
@@ -16,7 +16,7 @@ import { TokenExchangeService } from './token-exchange.service';
 
 const clock = new FakeClock();
 const aliceExp = () => Math.floor(clock.now() / 1000) + 3600;
-const alice = () => subjectToken({ sub: 'alice', exp: aliceExp(), jti: 'a1' });
+const alice = () => unsignedAccessToken({ sub: 'alice', exp: aliceExp(), jti: 'a1' });
 
 let stub: HttpStub;
 let moduleRef: TestingModule | undefined;
@@ -132,8 +132,8 @@ describe('TokenExchangeService.exchange', () => {
 
   it('never lets two tokens of the same user share an entry (Spring keys by principal name)', async () => {
     const service = await startService(grantedAnswer);
-    const older = subjectToken({ sub: 'alice', exp: aliceExp(), jti: 'first', scope: 'message.read' });
-    const newer = subjectToken({ sub: 'alice', exp: aliceExp(), jti: 'second', scope: 'message.read message.write' });
+    const older = unsignedAccessToken({ sub: 'alice', exp: aliceExp(), jti: 'first', scope: 'message.read' });
+    const newer = unsignedAccessToken({ sub: 'alice', exp: aliceExp(), jti: 'second', scope: 'message.read message.write' });
     const one = await service.exchange({ subjectToken: older, audience: 'message-service' });
     const two = await service.exchange({ subjectToken: newer, audience: 'message-service' });
     expect(two.accessToken).not.toBe(one.accessToken);
@@ -229,7 +229,7 @@ describe('TokenExchangeService cache lifetime (injectable clock)', () => {
 
   it('stops using the exchanged token when the subject token is about to expire', async () => {
     const service = await startService(grantedAnswer);
-    const shortLived = subjectToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 60 });
+    const shortLived = unsignedAccessToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 60 });
     const request = { subjectToken: shortLived, audience: 'message-service' };
     await service.exchange(request);
     clock.advance(44_000);
@@ -242,7 +242,7 @@ describe('TokenExchangeService cache lifetime (injectable clock)', () => {
 
   it('returns but does not cache a token that is already unusable', async () => {
     const service = await startService(grantedAnswer);
-    const expired = subjectToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) - 1 });
+    const expired = unsignedAccessToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) - 1 });
     await service.exchange({ subjectToken: expired, audience: 'message-service' });
     await service.exchange({ subjectToken: expired, audience: 'message-service' });
     expect(stub.count).toBe(2);
@@ -260,7 +260,7 @@ describe('TokenExchangeService cache lifetime (injectable clock)', () => {
 
   it('is bounded: the least recently used entry goes first', async () => {
     const service = await startService(grantedAnswer, { cacheSize: 2 });
-    const tokens = ['t1', 't2', 't3'].map((jti) => subjectToken({ sub: 'alice', exp: aliceExp(), jti }));
+    const tokens = ['t1', 't2', 't3'].map((jti) => unsignedAccessToken({ sub: 'alice', exp: aliceExp(), jti }));
     await service.exchange({ subjectToken: tokens[0], audience: 'message-service' });
     await service.exchange({ subjectToken: tokens[1], audience: 'message-service' });
     await service.exchange({ subjectToken: tokens[0], audience: 'message-service' }); // t1 is now recent

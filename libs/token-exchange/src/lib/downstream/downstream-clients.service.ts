@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
-import { TOKEN_EXCHANGE_OPTIONS } from '../token-exchange.module-definition';
-import { TokenExchangeModuleOptions } from '../token-exchange.options';
+import { ResolvedTokenExchangeOptions } from '../resolve-token-exchange-options';
+import { RESOLVED_TOKEN_EXCHANGE_OPTIONS } from '../token-exchange.module-definition';
 import { TokenExchangeService } from '../token-exchange.service';
 import { DownstreamClient } from './downstream.client';
 
@@ -11,13 +11,12 @@ export class DownstreamClients {
   private readonly clients = new Map<string, DownstreamClient>();
 
   constructor(
-    @Inject(TOKEN_EXCHANGE_OPTIONS) options: TokenExchangeModuleOptions,
+    @Inject(RESOLVED_TOKEN_EXCHANGE_OPTIONS) options: ResolvedTokenExchangeOptions,
     tokens: TokenExchangeService,
     http: HttpService,
   ) {
-    const retryAfterSeconds = options.retryAfterSeconds ?? 5;
-    for (const [name, downstream] of Object.entries(options.downstreams ?? {})) {
-      const client = new DownstreamClient(name, downstream, tokens, http, retryAfterSeconds, options.requestHeaders);
+    for (const [name, downstream] of Object.entries(options.downstreams)) {
+      const client = new DownstreamClient(name, downstream, tokens, http, options.retryAfterSeconds, options.requestHeaders);
       this.clients.set(name, client);
     }
   }

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Headers, INestApplication, Post } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { FakeClock } from '../../test-support/fake-clock';
-import { HttpStub, StubHandler } from '../../test-support/http-stub';
-import { silentLogger } from '../../test-support/silent-logger';
-import { grantedAnswer, oauthError, subjectToken } from '../../test-support/token-answers';
+import { TokenExchangeExceptionFilter } from '../errors/token-exchange-exception.filter';
+import { FakeClock } from '../testing/fake-clock';
+import { HttpStub, StubHandler } from '../testing/http-stub';
+import { silentLogger } from '../testing/silent-logger';
+import { grantedAnswer, oauthError, unsignedAccessToken } from '../testing/token-answers';
 import { TokenExchangeModule } from '../token-exchange.module';
 import { TokenExchangeModuleOptions } from '../token-exchange.options';
 import { TokenExchangeService } from '../token-exchange.service';
@@ -42,7 +44,7 @@ class ProxyController {
 }
 
 const clock = new FakeClock();
-const alice = subjectToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 3600, jti: 'alice-1' });
+const alice = unsignedAccessToken({ sub: 'alice', exp: Math.floor(clock.now() / 1000) + 3600, jti: 'alice-1' });
 
 let authServer: HttpStub;
 let messageService: HttpStub;
@@ -53,6 +55,8 @@ async function start(
   auth: StubHandler,
   downstream: StubHandler,
   options: Partial<TokenExchangeModuleOptions> = {},
+  /** Whether the app registers the package's filter, as an app without a catch-all filter does. */
+  withFilter = true,
 ): Promise<void> {
   authServer = await HttpStub.start(auth);
   messageService = await HttpStub.start(downstream);
@@ -77,6 +81,7 @@ async function start(
       }),
     ],
     controllers: [ProxyController],
+    providers: withFilter ? [{ provide: APP_FILTER, useClass: TokenExchangeExceptionFilter }] : [],
   })
     .setLogger(silentLogger)
     .compile();
@@ -244,6 +249,21 @@ describe('TokenExchangeModule HTTP answers for exchange failures', () => {
       error: 'auth_server_unavailable',
       message: 'The auth server is unavailable; try again later',
     });
+  });
+});
+
+describe('TokenExchangeModule in a host app', () => {
+  it('installs no global filter: without the app registering one, errors keep status and body but not their headers', async () => {
+    await start(grantedAnswer, messagesOk, { retryAfterSeconds: 3 }, false);
+    await authServer.stop();
+    const response = await get();
+    expect(response.status).toBe(503);
+    expect(await readBody(response)).toEqual({
+      error: 'auth_server_unavailable',
+      message: 'The auth server is unavailable; try again later',
+    });
+    // Nest's default handling: the Retry-After of the headers contract needs a filter that applies it.
+    expect(response.headers.get('retry-after')).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import { ExchangeRequest, ExchangedToken } from '../exchange-request';
 import { TokenExchangeService } from '../token-exchange.service';
 import { withRequestHeaders } from '../request-headers';
 import { DownstreamOptions } from '../token-exchange.options';
-import { fingerprint } from '../token-fingerprint';
+import { tokenFingerprint } from '../token-fingerprint';
 import { DownstreamRequest, DownstreamResponse } from './downstream-request';
 
 const MAX_RESPONSE_BYTES = 1_048_576;
@@ -61,7 +61,7 @@ export class DownstreamClient {
     let response = await this.send(request, first);
     if (response.status === 401) {
       this.tokens.invalidate(exchange, first.accessToken);
-      this.logger.warn(`${this.name} refused exchanged token ${fingerprint(first.accessToken)}; exchanging again`);
+      this.logger.warn(`${this.name} refused exchanged token ${tokenFingerprint(first.accessToken)}; exchanging again`);
       const second = await this.tokens.exchange(exchange);
       response = await this.send(request, second);
       if (response.status === 401) throw new DownstreamFailedError(this.label, 'token_refused');

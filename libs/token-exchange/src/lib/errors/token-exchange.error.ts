@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 
-/** The JSON body Baton's HTTP APIs answer errors with. */
+/** The JSON body of every error answer: a stable code and a message for humans. */
 export interface ErrorBody {
   error: string;
   message: string;
@@ -10,8 +10,10 @@ export interface ErrorBody {
  * Base of every error the token-exchange client throws. Each one knows the HTTP answer the
  * calling service should give its own caller: status, a stable `error` code, a human message
  * with nothing internal in it, and the headers that go with it (`Retry-After`,
- * `WWW-Authenticate`). It is an `HttpException`, so even an app without
- * `TokenExchangeExceptionFilter` answers with the right status and body.
+ * `WWW-Authenticate`), complete when it is thrown. It is an `HttpException` whose response is
+ * `{ error, message }`, so Nest's default handling already answers with the right status and
+ * body; a filter that also applies `headers` (the app's own catch-all, or
+ * `TokenExchangeExceptionFilter`) adds `Retry-After` and `WWW-Authenticate`.
  */
 export abstract class TokenExchangeError extends HttpException {
   protected constructor(
@@ -19,7 +21,7 @@ export abstract class TokenExchangeError extends HttpException {
     readonly code: string,
     message: string,
     status: number,
-    /** Headers for the HTTP answer. */
+    /** Headers for the HTTP answer (the headers contract: a filter copies them to the response). */
     readonly headers: Readonly<Record<string, string>> = {},
     /** What happened, for logs only (never sent to the caller). */
     readonly detail?: string,

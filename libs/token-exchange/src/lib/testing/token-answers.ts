@@ -1,13 +1,19 @@
-import { TokenTypeUri } from '@baton/dto';
+import { TokenTypeUri } from '../token-exchange.constants';
 import { RecordedRequest, StubAnswer } from './http-stub';
 
-/** A JWT-shaped access token (unsigned: the client reads `exp`, it never verifies). */
-export function subjectToken(claims: { sub: string; exp?: number; jti?: string; scope?: string }): string {
+/**
+ * A JWT-shaped access token, unsigned: enough for code that only passes a token on (the client
+ * reads its `exp` and never verifies it). Not for testing a resource server.
+ */
+export function unsignedAccessToken(claims: { sub: string; exp?: number; jti?: string; scope?: string; aud?: string }): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${encode({ alg: 'ES256', typ: 'at+jwt' })}.${encode({ aud: 'user-service', ...claims })}.c2lnbmF0dXJl`;
 }
 
-/** A successful RFC 8693 answer whose token names the request number, so tests tell them apart. */
+/**
+ * A successful RFC 8693 answer whose token names the request number (`exchanged-1`,
+ * `exchanged-2`...), so tests tell them apart. `overrides` replace or (with `undefined`) remove fields.
+ */
 export function grantedAnswer(
   request: RecordedRequest,
   index: number,
@@ -27,6 +33,7 @@ export function grantedAnswer(
   };
 }
 
+/** An OAuth error answer (RFC 6749 §5.2): `{ error, error_description? }`. */
 export function oauthError(status: number, error: string, description?: string): StubAnswer {
   return { status, body: { error, ...(description ? { error_description: description } : {}) } };
 }

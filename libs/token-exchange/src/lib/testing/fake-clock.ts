@@ -1,4 +1,4 @@
-import { Clock } from '../lib/clock';
+import { Clock } from '../clock';
 
 /** A clock that only moves when the test says so. */
 export class FakeClock implements Clock {
