@@ -1,14 +1,12 @@
 import type { TokenSet } from '@baton/dto';
-import { AuthServerHarness, freePort, startAuthServer, tokenRequest, workspaceRoot } from '@baton/testing';
+import { AuthServerHarness, freePort, launchChromium, LaunchedChromium, startAuthServer, tokenRequest, workspaceRoot } from '@baton/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { claimsOf } from './support/http';
 
-/** Debian's chromium package (`apt-get install chromium`; .ci/run installs it): nothing is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(workspaceRoot(), 'apps', 'e2e', 'test-output');
 
 /** The app's side of RFC 8252: a loopback HTTP server on any port that receives the redirect. */
@@ -48,24 +46,10 @@ describe('alice logs in with a real browser', () => {
   let target: RedirectTarget;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    [auth, target, browser] = await Promise.all([
-      startAuthServer(),
-      RedirectTarget.listen(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    let launched: LaunchedChromium;
+    [auth, target, launched] = await Promise.all([startAuthServer(), RedirectTarget.listen(), launchChromium()]);
+    browser = launched.browser;
   });
 
   afterAll(async () => {

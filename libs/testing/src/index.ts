@@ -7,3 +7,4 @@ export * from './lib/auth-server-harness';
 export * from './lib/prometheus';
 export * from './lib/json-log-lines';
 export * from './lib/nest-routes';
+export * from './lib/chromium';

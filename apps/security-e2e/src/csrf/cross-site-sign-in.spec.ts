@@ -1,12 +1,8 @@
-import { AuthServerHarness, startAuthServer } from '@baton/testing';
+import { AuthServerHarness, launchChromium, startAuthServer } from '@baton/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Browser, chromium } from 'playwright-core';
-
-/** Debian's chromium package (.ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
+import type { Browser } from 'playwright-core';
 
 /**
  * A page on another site (http://localhost:<port>, while the auth server is http://127.0.0.1:<port>)
@@ -30,11 +26,8 @@ describe('sign-in CSRF in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-    [auth, browser] = await Promise.all([
-      startAuthServer(),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }),
-    ]);
+    const [started, launched] = await Promise.all([startAuthServer(), launchChromium()]);
+    [auth, browser] = [started, launched.browser];
   });
 
   afterAll(async () => {
