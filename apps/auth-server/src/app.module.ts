@@ -10,7 +10,7 @@ import { InteractionModule } from './interaction/interaction.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
 import { oidcRouteOf } from './oidc/oidc-route';
-import { TokenExchangeModule } from './token-exchange';
+import { TokenExchangeGrantModule } from './token-exchange';
 
 /**
  * The auth server: oidc-provider (OidcModule) with its login and consent pages, observability
@@ -34,7 +34,7 @@ import { TokenExchangeModule } from './token-exchange';
     InteractionModule,
     HealthModule,
     MetricsModule,
-    TokenExchangeModule,
+    TokenExchangeGrantModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: AppExceptionFilter }],
 })

@@ -8,7 +8,7 @@ import {
   UserDefinition,
 } from './declarative-config';
 import { loadDeclarativeConfig } from './load-declarative-config';
-import { normalizeResource } from './parse-declarative-config';
+import { normalizeResource } from '@baton/oidc-provider-token-exchange';
 
 /**
  * The validated declarative configuration (resource servers, clients with their token-exchange

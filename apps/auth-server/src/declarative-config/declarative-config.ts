@@ -1,3 +1,5 @@
+import type { TokenExchangePolicy } from '@baton/oidc-provider-token-exchange';
+
 /**
  * What the auth server serves, read from one declarative file (YAML or JSON) and validated at
  * start. Defaults are applied here, so consumers never see optional policy fields.
@@ -20,21 +22,11 @@ export interface ResourceServerDefinition {
   readonly accessTokenTtl: number;
 }
 
-export interface TokenExchangePolicyDefinition {
-  /** Audiences a subject token may carry for this client to exchange it (its own resource). */
-  readonly subjectAudiences: readonly string[];
-  /** Audiences this client may ask exchanged tokens for. */
-  readonly targets: readonly string[];
-  /** The target of a request naming none, when `targets` holds several; one of `targets`. */
-  readonly defaultTarget: string | undefined;
-  /** The most scope an exchanged token may carry; `undefined`: no cap beyond subject and target. */
-  readonly maxScope: readonly string[] | undefined;
-  readonly allowActorToken: boolean;
-  /** Actors an `act` chain may hold, this client included. */
-  readonly maxActDepth: number;
-  /** RFC 8693 §1.1: `delegation` (issued tokens carry `act`, the default) or `impersonation` (no `act`). */
-  readonly mode: 'delegation' | 'impersonation';
-}
+/**
+ * A client's `tokenExchange` block with defaults applied: the grant package's policy, parsed by its
+ * `parseExchangePolicy` (RFC 8693 §1.1 mode, targets, subject audiences, scope cap, `act` depth).
+ */
+export type TokenExchangePolicyDefinition = TokenExchangePolicy;
 
 export interface ClientDefinition {
   readonly clientId: string;

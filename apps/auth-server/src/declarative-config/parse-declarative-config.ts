@@ -1,4 +1,4 @@
-import { TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/dto';
+import { ExchangePolicyError, normalizeResource, parseExchangePolicy, TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/oidc-provider-token-exchange';
 import { parseDocument } from 'yaml';
 import { parsePasswordHash } from '../passwords/scrypt-password';
 import {
@@ -27,9 +27,6 @@ export const OPENID_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as
 /** Grants that need client authentication, hence a secret. */
 const CONFIDENTIAL_GRANTS = new Set<string>(['client_credentials', TOKEN_EXCHANGE_GRANT_TYPE]);
 const DEFAULT_ACCESS_TOKEN_TTL = 300;
-const DEFAULT_MAX_ACT_DEPTH = 1;
-/** RFC 8693 §1.1 semantics a client's exchanges may have; the first is the default. */
-const EXCHANGE_MODES = ['delegation', 'impersonation'] as const;
 
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 const IDENTIFIER_TEXT = 'letters, digits and . _ : @ - (starting with a letter or digit)';
@@ -64,11 +61,6 @@ export function parseDeclarativeConfig(text: string, source: string): Declarativ
   checkUsersAreNotClients(users, clients);
 
   return { source, resourceServers, clients, users };
-}
-
-/** Resource URIs compare in their normalised form: `http://host:8081` is `http://host:8081/`. */
-export function normalizeResource(uri: string): string {
-  return URL.parse(uri)?.href ?? uri;
 }
 
 class Known {
@@ -249,86 +241,19 @@ function checkUsersAreNotClients(users: readonly UserDefinition[], clients: read
   });
 }
 
-function readTokenExchangePolicy(
-  item: unknown,
-  path: string,
-  clientId: string,
-  known: Known,
-): TokenExchangePolicyDefinition {
-  const fields = FieldReader.of(item, path, [
-    'subjectAudiences',
-    'targets',
-    'maxScope',
-    'allowActorToken',
-    'maxActDepth',
-    'defaultTarget',
-    'mode',
-  ]);
-  const checkAudiences = (name: string, audiences: readonly string[]): void =>
-    audiences.forEach((audience, index) => {
-      if (!known.audiences.has(audience)) {
-        throw new DeclarativeConfigError(
-          `${fields.fieldPath(name)}[${index}]`,
-          `names no resource server: ${show(audience)} (audiences: ${[...known.audiences].join(', ')})`,
-        );
-      }
-    });
-
-  let subjectAudiences = fields.stringList('subjectAudiences');
-  if (subjectAudiences === undefined) {
-    if (!known.audiences.has(clientId)) {
-      fields.fail('subjectAudiences', `is required: no resource server has the audience ${show(clientId)} to default to`);
+/**
+ * A client's `tokenExchange` block, parsed by the grant's own `parseExchangePolicy` (its defaults
+ * live there once); its errors get the block's place in the file.
+ */
+function readTokenExchangePolicy(item: unknown, path: string, clientId: string, known: Known): TokenExchangePolicyDefinition {
+  try {
+    return parseExchangePolicy(item, { clientId, targets: known.resourceServers });
+  } catch (error) {
+    if (error instanceof ExchangePolicyError) {
+      throw new DeclarativeConfigError(error.path === '' ? path : `${path}.${error.path}`, error.problem);
     }
-    subjectAudiences = [clientId];
+    throw error;
   }
-  if (subjectAudiences.length === 0) fields.fail('subjectAudiences', 'must not be empty');
-  checkAudiences('subjectAudiences', subjectAudiences);
-
-  const targets = fields.stringList('targets', { required: true }) ?? [];
-  checkAudiences('targets', targets);
-
-  const maxScope = fields.stringList('maxScope', { pattern: SCOPE_TOKEN, expected: SCOPE_TEXT });
-  if (maxScope !== undefined) {
-    const targetScopes = known.scopesOf(targets);
-    maxScope.forEach((scope, index) => {
-      if (!targetScopes.has(scope)) {
-        throw new DeclarativeConfigError(
-          `${fields.fieldPath('maxScope')}[${index}]`,
-          `${show(scope)} is a scope of none of the targets (${[...targetScopes].join(' ')})`,
-        );
-      }
-    });
-  }
-
-  const defaultTarget = fields.optionalString('defaultTarget');
-  if (defaultTarget !== undefined && !targets.includes(defaultTarget)) {
-    fields.fail('defaultTarget', `must be one of targets (${targets.join(', ')}), got ${show(defaultTarget)}`);
-  }
-
-  const mode = fields.optionalString('mode') ?? 'delegation';
-  if (!isExchangeMode(mode)) return fields.fail('mode', `must be ${EXCHANGE_MODES.join(' or ')}, got ${show(mode)}`);
-  const allowActorToken = fields.boolean('allowActorToken', false);
-  // Impersonation issues no `act`: an actor token or a chain depth would be promised and then dropped.
-  if (mode === 'impersonation' && allowActorToken) {
-    fields.fail('allowActorToken', 'cannot be true with mode impersonation (an impersonation token records no actor)');
-  }
-  if (mode === 'impersonation' && fields.has('maxActDepth')) {
-    fields.fail('maxActDepth', 'has no meaning with mode impersonation (an impersonation token records no actor)');
-  }
-
-  return {
-    subjectAudiences,
-    targets,
-    defaultTarget,
-    maxScope,
-    allowActorToken,
-    maxActDepth: fields.integer('maxActDepth', { min: 1, max: 10, default: DEFAULT_MAX_ACT_DEPTH }),
-    mode,
-  };
-}
-
-function isExchangeMode(value: string): value is (typeof EXCHANGE_MODES)[number] {
-  return (EXCHANGE_MODES as readonly string[]).includes(value);
 }
 
 function readUser(item: unknown, path: string): UserDefinition {

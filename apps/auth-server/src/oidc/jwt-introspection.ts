@@ -1,8 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Provider } from 'oidc-provider';
-import { AccessTokenVerifier } from '../token-exchange/access-token.verifier';
-import { VerificationKeys, PublicJwksSource } from '../token-exchange/verification-keys';
-import { GrantReferences } from './grant-references';
+import { AccessTokenVerifier, PublicJwksSource, VerificationKeys } from '@baton/oidc-provider-token-exchange';
+import { GRANT_REFERENCE_CLAIM, GrantReferences } from './grant-references';
 
 /** What introspection answers for a token that is not active, or that the caller may not see (RFC 7662 §2.2). */
 export const INACTIVE = Object.freeze({ active: false });
@@ -42,7 +41,7 @@ export class JwtIntrospection {
     }
     if (!this.mayIntrospect(callerId, verified.clientId, verified.aud)) return { ...INACTIVE };
     const claims = decodeJwt(token);
-    const reference = verified.grantReference;
+    const reference = verified.claims[GRANT_REFERENCE_CLAIM];
     if (reference !== undefined && (typeof reference !== 'string' || !(await GrantReferences.of(provider).isLive(provider, reference)))) {
       return { ...INACTIVE };
     }

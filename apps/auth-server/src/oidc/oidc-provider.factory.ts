@@ -20,7 +20,7 @@ import { IntrospectionRights, JwtIntrospection } from './jwt-introspection';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { replaceProviderKeys } from './provider-keystore';
-import type { PublicJwk } from '../token-exchange/verification-keys';
+import type { PublicJwk } from '@baton/oidc-provider-token-exchange';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;

@@ -1,11 +1,2 @@
-export { registerTokenExchangeGrant } from './register-token-exchange-grant';
-export type { TokenExchangeRegistration } from './register-token-exchange-grant';
-export type { TokenExchangeGrantDependencies } from './token-exchange.grant';
-export { exchangeTokenClaims } from './exchange-token-claims';
-export type { ExchangeTokenClaims } from './exchange-token-claims';
-export type { TokenExchangePolicy } from './token-exchange.policy';
-export { DEFAULT_MAX_ACT_DEPTH } from './token-exchange.policy';
-export type { ExchangeTarget } from './exchange-target';
-export type { PublicJwk, PublicJwksSource } from './verification-keys';
-export { TokenExchangeAudit } from './token-exchange.audit';
-export { TokenExchangeModule } from './token-exchange.module';
+export { TokenExchangeGrantModule } from './token-exchange-grant.module';
+export { TokenExchangeExtension } from './token-exchange.extension';

@@ -1,6 +1,6 @@
 import { TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/dto';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
-import type { TokenExchangeAudit, TokenExchangeAuditFacts } from './token-exchange.audit';
+import type { TokenExchangeAudit, TokenExchangeAuditFacts } from '@baton/oidc-provider-token-exchange';
 
 /** oidc-provider's own refusal of a grant the client is not registered for. */
 const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
