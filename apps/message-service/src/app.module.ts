@@ -2,13 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfigModule } from '@baton/config';
 import { ObservabilityModule, observabilityOptionsFromConfig } from '@baton/observability';
-import {
-  ApiExceptionFilter,
-  ApiValidationPipe,
-  JwksReadinessCheck,
-  ResourceServerModule,
-  resourceServerOptionsFromConfig,
-} from '@baton/resource-server';
+import { ApiExceptionFilter, ApiValidationPipe, resourceServerOptionsFromConfig } from '@baton/http-api';
+import { JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server';
 import { messageServiceConfig, MessageServiceConfig } from './config/message-service.config';
 import { DatabaseReadinessCheck } from './database/database-readiness.check';
 import { MessagesModule } from './messages/messages.module';
@@ -38,6 +33,9 @@ import { MessageServiceMetrics } from './metrics/message-service.metrics';
     MessagesModule,
   ],
   providers: [
+    // Every route needs an access token for message-service unless @Public() (then @Scopes).
+    ...ResourceServerModule.globalGuards(),
+    // The one exception filter: it also sets the headers the packages' errors carry.
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useClass: ApiValidationPipe },
     MessageServiceMetrics,

@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, summarizeConfig } from '@baton/config';
 import { enableGracefulShutdown, logServiceStarted, serviceVersion, useHttpHygiene, useStructuredLogs } from '@baton/observability';
-import { API_DOCS_JSON_PATH, API_DOCS_PATH, PROTECTED_RESOURCE_METADATA_PATH, setUpApiDocs } from '@baton/resource-server';
+import { API_DOCS_JSON_PATH, API_DOCS_PATH, setUpApiDocs } from '@baton/http-api';
+import { PROTECTED_RESOURCE_METADATA_PATH } from '@baton/resource-server';
 import { AppModule } from './app.module';
 import { messageServiceConfig } from './config/message-service.config';
 

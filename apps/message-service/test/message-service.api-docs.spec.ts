@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@baton/config';
 import { MESSAGE_READ_SCOPE, MESSAGE_WRITE_SCOPE } from '@baton/dto';
-import { setUpApiDocs } from '@baton/resource-server';
+import { setUpApiDocs } from '@baton/http-api';
 import { controllerRoutes, documentedRoutes } from '@baton/testing';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';

@@ -1,12 +1,7 @@
 import { appConfigModule } from '@baton/config';
 import { ObservabilityModule, observabilityOptionsFromConfig, RequestContext } from '@baton/observability';
-import {
-  ApiExceptionFilter,
-  ApiValidationPipe,
-  JwksReadinessCheck,
-  ResourceServerModule,
-  resourceServerOptionsFromConfig,
-} from '@baton/resource-server';
+import { ApiExceptionFilter, ApiValidationPipe, resourceServerOptionsFromConfig } from '@baton/http-api';
+import { JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server';
 import { TokenExchangeModule } from '@baton/token-exchange';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
@@ -61,6 +56,9 @@ import { UsersModule } from './users/users.module';
     UsersModule,
   ],
   providers: [
+    // Every route needs an access token for user-service unless @Public() (then @Scopes).
+    ...ResourceServerModule.globalGuards(),
+    // The one exception filter: it also sets the headers the packages' errors carry.
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useClass: ApiValidationPipe },
     TokenEndpointReadinessCheck,

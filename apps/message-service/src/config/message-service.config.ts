@@ -1,6 +1,6 @@
 import { booleanEntry, commonConfig, defineAppConfig, portEntry, stringEntry } from '@baton/config';
 import { observabilityConfig, withObservabilityRules } from '@baton/observability';
-import { resourceServerConfig } from '@baton/resource-server';
+import { resourceServerConfig } from '@baton/http-api';
 
 /** message-service configuration: the only place that reads its environment. */
 export const messageServiceConfig = withObservabilityRules(defineAppConfig('messageService', {

@@ -11,7 +11,7 @@ import {
   urlEntry,
 } from '@baton/config';
 import { observabilityConfig, withObservabilityRules } from '@baton/observability';
-import { resourceServerConfig } from '@baton/resource-server';
+import { resourceServerConfig } from '@baton/http-api';
 
 /** The audience of tokens issued for this service (`aud`), as registered at the auth server. */
 export const USER_SERVICE_AUDIENCE = 'user-service';

@@ -1,14 +1,24 @@
-import { AccessTokenClaims, ActClaim } from '@baton/dto';
+import { ActClaim } from './claims/act-claim';
 
 /**
- * The claims of a verified token: those the resource server checked (`iss`, `sub`, `aud`, `exp`,
- * `client_id`) are present; the rest of RFC 9068's and any other claims may be.
+ * The claims of a verified access token (RFC 9068): those the resource server checked (`iss`,
+ * `sub`, `aud`, `exp`, `client_id`) are present; the others may be, with any further claim.
  */
-export type VerifiedClaims = Readonly<Partial<Omit<AccessTokenClaims, 'aud'>>> &
-  Readonly<Pick<AccessTokenClaims, 'iss' | 'sub' | 'exp' | 'client_id'>> & {
-    readonly aud: string | string[];
-    readonly [claim: string]: unknown;
-  };
+export interface VerifiedClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly client_id: string;
+  /** Space-separated granted scopes. */
+  readonly scope?: string;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly jti?: string;
+  /** Present when a service acts for the subject (token exchange, RFC 8693). */
+  readonly act?: ActClaim;
+  readonly [claim: string]: unknown;
+}
 
 /** Who is calling: what `@CurrentPrincipal()` gives a controller once the token is verified. */
 export interface Principal {

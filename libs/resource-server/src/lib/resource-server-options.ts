@@ -1,7 +1,7 @@
 /**
  * Signature algorithms a resource server may accept. Asymmetric only: `none` and the HMAC family
- * are never allowed (a public key must not double as an HMAC secret). EdDSA is left out because
- * passport-jwt verifies through jsonwebtoken 9, which does not implement it.
+ * are never allowed (a public key must not double as an HMAC secret). `EdDSA` is Ed25519 (or
+ * Ed448) as the JWK's `crv` says.
  */
 export const SUPPORTED_ALGORITHMS = [
   'ES256',
@@ -13,6 +13,7 @@ export const SUPPORTED_ALGORITHMS = [
   'PS256',
   'PS384',
   'PS512',
+  'EdDSA',
 ] as const;
 
 export type AccessTokenAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { ScopesGuard } from './guards/scopes.guard';
@@ -16,12 +16,16 @@ import {
   RESOURCE_SERVER_MODULE_OPTIONS,
 } from './resource-server.module-definition';
 import { BatonJwtStrategy } from './strategy/baton-jwt.strategy';
+import { AccessTokenVerifier } from './verification/access-token-verifier';
 
 /**
- * Makes the importing app an OAuth 2.0 resource server: every route requires a valid access
- * token from the configured issuer for the configured audience (global guards), `@Public()` opts
- * out, `@Scopes(...)` adds scope requirements, `@CurrentPrincipal()` gives the caller. With a
- * `resource` configured it publishes its protected resource metadata (RFC 9728).
+ * Makes the importing app an OAuth 2.0 resource server for tokens of one issuer and one audience:
+ * token verification (JWKS, RFC 9068), the `baton-jwt` Passport strategy, the guards it offers,
+ * and with a `resource` configured its protected resource metadata (RFC 9728).
+ *
+ * Importing it protects nothing by itself: the app registers the guards, globally with
+ * `providers: [...ResourceServerModule.globalGuards()]` (then `@Public()` opts a route out), or per
+ * controller with `@UseGuards(AccessTokenGuard, ScopesGuard)`.
  *
  * `ResourceServerModule.forRoot({ issuer, audience })` or `.forRootAsync({ inject, useFactory })`.
  */
@@ -40,12 +44,21 @@ import { BatonJwtStrategy } from './strategy/baton-jwt.strategy';
       inject: [RESOLVED_RESOURCE_SERVER_OPTIONS],
       useFactory: (options: ResolvedResourceServerOptions) => new JwksKeyStore(options),
     },
+    AccessTokenVerifier,
     BatonJwtStrategy,
     JwksReadinessCheck,
-    // Order matters: the token is verified before its scopes are looked at.
-    { provide: APP_GUARD, useClass: AccessTokenGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
   ],
-  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore, JwksReadinessCheck],
+  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore, AccessTokenVerifier, JwksReadinessCheck],
 })
-export class ResourceServerModule extends ConfigurableResourceServerModule {}
+export class ResourceServerModule extends ConfigurableResourceServerModule {
+  /**
+   * The two guards as app-wide guards, in the order they must run (token, then scopes): spread
+   * into the `providers` of the module that imports ResourceServerModule.
+   */
+  static globalGuards(): Provider[] {
+    return [
+      { provide: APP_GUARD, useClass: AccessTokenGuard },
+      { provide: APP_GUARD, useClass: ScopesGuard },
+    ];
+  }
+}

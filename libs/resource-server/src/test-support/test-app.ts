@@ -1,59 +1,19 @@
-import { Body, Controller, Get, INestApplication, NotFoundException, Post } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { Type } from 'class-transformer';
-import { IsInt, IsString, Length, Max, ValidateNested } from 'class-validator';
+import { Controller, Get, INestApplication, Post, UseGuards } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
 import { CurrentPrincipal } from '../lib/decorators/current-principal.decorator';
 import { Public } from '../lib/decorators/public.decorator';
 import { Scopes } from '../lib/decorators/scopes.decorator';
-import { ApiExceptionFilter } from '../lib/http/api-exception.filter';
-import { ApiValidationPipe } from '../lib/http/api-validation.pipe';
-import { setUpApiDocs } from '../lib/http/api-docs';
+import { ResourceServerExceptionFilter } from '../lib/filters/resource-server-exception.filter';
+import { AccessTokenGuard } from '../lib/guards/access-token.guard';
+import { ScopesGuard } from '../lib/guards/scopes.guard';
 import { Principal } from '../lib/principal';
 import { ResourceServerModuleOptions } from '../lib/resource-server-options';
 import { ResourceServerModule } from '../lib/resource-server.module';
 
-class Address {
-  @IsString()
-  @Length(1, 10)
-  city!: string;
-}
-
-class ProbeRequest {
-  @IsString()
-  @Length(1, 5)
-  name!: string;
-
-  @IsInt()
-  @Max(10)
-  count!: number;
-
-  @ValidateNested()
-  @Type(() => Address)
-  address!: Address;
-}
-
 @Controller()
 class ProbeController {
-  @Public()
-  @Get('boom')
-  boom(): never {
-    throw new Error('internal detail: password=hunter2');
-  }
-
-  @Public()
-  @Get('missing')
-  missing(): never {
-    throw new NotFoundException();
-  }
-
-  @Public()
-  @Post('validate')
-  validate(@Body() body: ProbeRequest): ProbeRequest {
-    return body;
-  }
-
   @Public()
   @Get('public')
   open(@CurrentPrincipal() principal: Principal | undefined): { public: true; principal: boolean } {
@@ -100,28 +60,53 @@ class ScopedController {
   }
 }
 
+/** Guarded per controller, in an app that registers no global guard. */
+@UseGuards(AccessTokenGuard, ScopesGuard)
+@Controller('guarded')
+class GuardedController {
+  @Scopes('message.read')
+  @Get()
+  guarded(@CurrentPrincipal() principal: Principal): { sub: string } {
+    return { sub: principal.sub };
+  }
+}
+
+/** No guard at all: what a route of the host app is when the module is merely imported. */
+@Controller('unguarded')
+class UnguardedController {
+  @Get()
+  unguarded(@CurrentPrincipal() principal: Principal | undefined): { principal: boolean } {
+    return { principal: principal !== undefined };
+  }
+}
+
 export interface RunningTestApp {
   readonly app: INestApplication;
   readonly url: string;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** `global` (default): the guards app-wide; `per-controller`: only GuardedController is guarded. */
+  guards?: 'global' | 'per-controller';
+  /** `nest` (default): Nest's own exception filter only; `package`: ResourceServerExceptionFilter too. */
+  filter?: 'nest' | 'package';
+}
+
 /**
- * A small Nest app using the module, listening on 127.0.0.1, for real HTTP requests; with
- * `apiDocs`, its OpenAPI document at /api/docs.json.
+ * A small Nest app importing the module, listening on 127.0.0.1, for real HTTP requests. No
+ * exception filter unless asked: the guards' answers must be right with Nest's default one.
  */
-export async function startTestApp(options: ResourceServerModuleOptions, apiDocs = false): Promise<RunningTestApp> {
+export async function startTestApp(options: ResourceServerModuleOptions, app: TestAppOptions = {}): Promise<RunningTestApp> {
+  const perController = app.guards === 'per-controller';
   const moduleRef = await Test.createTestingModule({
     imports: [ResourceServerModule.forRoot(options)],
-    controllers: [ProbeController, ScopedController],
-    providers: [
-      { provide: APP_FILTER, useClass: ApiExceptionFilter },
-      { provide: APP_PIPE, useClass: ApiValidationPipe },
-    ],
+    controllers: perController ? [GuardedController, UnguardedController] : [ProbeController, ScopedController],
+    providers: perController ? [] : ResourceServerModule.globalGuards(),
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  if (apiDocs) setUpApiDocs(app, { title: 'probe', description: 'A test resource server', version: '1.0.0' });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const nest = moduleRef.createNestApplication({ logger: false });
+  if (app.filter === 'package') nest.useGlobalFilters(new ResourceServerExceptionFilter(nest.get(HttpAdapterHost)));
+  await nest.listen(0, '127.0.0.1');
+  const { port } = nest.getHttpServer().address() as AddressInfo;
+  return { app: nest, url: `http://127.0.0.1:${port}`, close: () => nest.close() };
 }

@@ -10,76 +10,90 @@ export type ResourceServerErrorCode =
   | 'temporarily_unavailable';
 
 /**
- * A refusal by the resource server: status, a stable `error` code, a human message, and what the
- * `WWW-Authenticate` / `Retry-After` headers must say. The JSON body is `{ error, message }`.
+ * What the `WWW-Authenticate` challenge names besides the error: the realm and, when the service
+ * publishes protected resource metadata, its URL (RFC 9728 §5.1). Both come from configuration.
+ */
+export interface BearerChallenge {
+  readonly realm: string;
+  readonly resourceMetadataUrl?: string | undefined;
+}
+
+/**
+ * A refusal by the resource server: status, a stable `error` code, a human message, and the
+ * complete response headers (`WWW-Authenticate`, or `Retry-After` for a 503), fixed when the error
+ * is made. The JSON body is `{ error, message }`. Any exception filter can answer it correctly by
+ * sending the body with the status and setting every entry of `headers`.
  */
 export class ResourceServerError extends HttpException {
+  /** The answer's headers, complete (the headers contract of Baton's packages). */
+  readonly headers: Readonly<Record<string, string>>;
+
   private constructor(
     status: HttpStatus,
     readonly error: ResourceServerErrorCode,
     readonly description: string,
-    /** Whether the challenge names the error (RFC 6750: not when no credentials were sent). */
-    private readonly challengeError: boolean,
+    headers: Record<string, string>,
     readonly requiredScopes: readonly string[] = [],
     readonly retryAfterSeconds?: number,
   ) {
     super({ error, message: description }, status);
+    this.headers = Object.freeze(headers);
   }
 
-  /** No bearer token at all: 401 with a bare challenge. */
-  static missingToken(): ResourceServerError {
-    return new ResourceServerError(HttpStatus.UNAUTHORIZED, 'unauthorized', 'An access token is required', false);
+  /** No bearer token at all: 401 with a bare challenge (RFC 6750 §3.1: no error code). */
+  static missingToken(challenge: BearerChallenge): ResourceServerError {
+    const description = 'An access token is required';
+    return new ResourceServerError(HttpStatus.UNAUTHORIZED, 'unauthorized', description, wwwAuthenticate(challenge));
   }
 
-  static invalidRequest(problem: RequestProblem): ResourceServerError {
-    return new ResourceServerError(HttpStatus.BAD_REQUEST, 'invalid_request', REQUEST_PROBLEMS[problem], true);
+  static invalidRequest(problem: RequestProblem, challenge: BearerChallenge): ResourceServerError {
+    const description = REQUEST_PROBLEMS[problem];
+    return new ResourceServerError(
+      HttpStatus.BAD_REQUEST,
+      'invalid_request',
+      description,
+      wwwAuthenticate(challenge, [`error="invalid_request"`, `error_description="${description}"`]),
+    );
   }
 
-  static invalidToken(problem: TokenProblem): ResourceServerError {
-    return new ResourceServerError(HttpStatus.UNAUTHORIZED, 'invalid_token', TOKEN_PROBLEMS[problem], true);
+  static invalidToken(problem: TokenProblem, challenge: BearerChallenge): ResourceServerError {
+    const description = TOKEN_PROBLEMS[problem];
+    return new ResourceServerError(
+      HttpStatus.UNAUTHORIZED,
+      'invalid_token',
+      description,
+      wwwAuthenticate(challenge, [`error="invalid_token"`, `error_description="${description}"`]),
+    );
   }
 
-  static insufficientScope(requiredScopes: readonly string[]): ResourceServerError {
+  /** `requiredScopes` are scope-tokens (checked by `@Scopes`), safe inside the quoted header value. */
+  static insufficientScope(requiredScopes: readonly string[], challenge: BearerChallenge): ResourceServerError {
     return new ResourceServerError(
       HttpStatus.FORBIDDEN,
       'insufficient_scope',
       `The access token lacks the required scope: ${requiredScopes.join(' ')}`,
-      true,
+      wwwAuthenticate(challenge, [`error="insufficient_scope"`, `scope="${requiredScopes.join(' ')}"`]),
       requiredScopes,
     );
   }
 
   /** The issuer's keys cannot be fetched: the token may be fine, so 503 rather than 401. */
   static temporarilyUnavailable(retryAfterSeconds: number): ResourceServerError {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     return new ResourceServerError(
       HttpStatus.SERVICE_UNAVAILABLE,
       'temporarily_unavailable',
       'The signing keys of the token issuer cannot be fetched right now; try again later',
-      false,
+      { 'Retry-After': String(seconds) },
       [],
-      Math.max(1, Math.ceil(retryAfterSeconds)),
+      seconds,
     );
   }
+}
 
-  /**
-   * Headers of the answer. Every value comes from configuration or from the fixed vocabulary.
-   * `resourceMetadataUrl` (RFC 9728 §5.1) tells a client that only knows this service's URL where
-   * to find its authorization server and scopes.
-   */
-  headers(realm: string, resourceMetadataUrl?: string): Record<string, string> {
-    if (this.error === 'temporarily_unavailable') {
-      return { 'Retry-After': String(this.retryAfterSeconds ?? 1) };
-    }
-    const parts = [`realm="${realm}"`];
-    if (this.challengeError) {
-      parts.push(`error="${this.error}"`);
-      if (this.error === 'insufficient_scope') {
-        parts.push(`scope="${this.requiredScopes.join(' ')}"`);
-      } else {
-        parts.push(`error_description="${this.description}"`);
-      }
-    }
-    if (resourceMetadataUrl !== undefined) parts.push(`resource_metadata="${resourceMetadataUrl}"`);
-    return { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
-  }
+/** Every value comes from configuration or from the fixed vocabulary, never from the request. */
+function wwwAuthenticate(challenge: BearerChallenge, error: readonly string[] = []): Record<string, string> {
+  const parts = [`realm="${challenge.realm}"`, ...error];
+  if (challenge.resourceMetadataUrl !== undefined) parts.push(`resource_metadata="${challenge.resourceMetadataUrl}"`);
+  return { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
 }

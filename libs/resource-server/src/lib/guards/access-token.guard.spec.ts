@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JwksTestServer } from '../../test-support/jwks-test-server';
+import { JwksTestServer } from '../testing/jwks-test-server';
 import { startTestApp, RunningTestApp } from '../../test-support/test-app';
 import {
   decodePayload,
@@ -8,7 +8,7 @@ import {
   SigningKey,
   swapPayload,
   TokenForge,
-} from '../../test-support/token-forge';
+} from '../testing/token-forge';
 
 const AUDIENCE = 'message-service';
 const REALM = 'test-service';

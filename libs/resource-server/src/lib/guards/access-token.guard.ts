@@ -1,72 +1,75 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AuthGuard, AuthGuardAuthenticateOptions } from '@nestjs/passport';
 import { createHash } from 'node:crypto';
-import { ServerResponse } from 'node:http';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { Principal } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
-import { BATON_JWT_STRATEGY, BatonJwtStrategy } from '../strategy/baton-jwt.strategy';
-import { extractBearerToken, rememberRequestToken, ResourceServerRequest } from '../token/bearer-token';
-import { toResourceServerError } from '../token/verification-failure';
+import { BATON_JWT_STRATEGY } from '../strategy/baton-jwt.strategy';
+import { bindRequest } from '../strategy/request-binding';
+import { extractBearerToken, ResourceServerRequest } from '../token/bearer-token';
+import { AccessTokenVerifier } from '../verification/access-token-verifier';
 
 /**
- * Global guard: every route needs a valid access token unless it is `@Public()`. Runs the
- * `baton-jwt` Passport strategy and answers refusals as RFC 6750 says (status, `error`,
- * `WWW-Authenticate`), or 503 with `Retry-After` when the issuer's keys cannot be fetched.
+ * A Passport JWT guard (`AuthGuard('baton-jwt')`): the route needs a valid access token unless it
+ * is `@Public()`. Refusals are ResourceServerErrors carrying their RFC 6750 headers (401/400 with
+ * `WWW-Authenticate`, 503 with `Retry-After` when the issuer's keys cannot be fetched); the guard
+ * also sets those headers on the response, so even Nest's default exception filter answers right.
+ *
+ * Not installed by `ResourceServerModule`: register it globally
+ * (`providers: [...ResourceServerModule.globalGuards()]`) or per controller
+ * (`@UseGuards(AccessTokenGuard, ScopesGuard)`).
  */
 @Injectable()
-export class AccessTokenGuard implements CanActivate {
+export class AccessTokenGuard extends AuthGuard(BATON_JWT_STRATEGY) {
   private readonly logger = new Logger(AccessTokenGuard.name);
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly strategy: BatonJwtStrategy,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
-  ) {}
+  ) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     // Secure by default: other transports (RPC, websockets) have no bearer token to check.
     if (context.getType() !== 'http') return false;
 
     const request = context.switchToHttp().getRequest<ResourceServerRequest>();
-    const response = context.switchToHttp().getResponse<ServerResponse>();
     let token: string | undefined;
     try {
-      token = extractBearerToken(request);
-      rememberRequestToken(request, token);
-      request.user = await this.authenticate(request, response);
-      return true;
+      token = extractBearerToken(request, this.options);
+      bindRequest(request, { token, verifier: this.verifier });
+      // AuthGuard answers with a promise; anything else would be a change of @nestjs/passport: refuse.
+      return (await super.canActivate(context)) === true;
     } catch (error) {
       if (!(error instanceof ResourceServerError)) throw error;
-      for (const [name, value] of Object.entries(error.headers(this.options.realm, this.options.resourceMetadataUrl))) response.setHeader(name, value);
+      const response: unknown = context.switchToHttp().getResponse();
+      for (const [name, value] of Object.entries(error.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
       this.logger.debug(`Refused: ${error.error} (${error.description})${token ? ` token ${fingerprint(token)}` : ''}`);
       throw error;
     }
   }
 
-  private authenticate(request: ResourceServerRequest, response: ServerResponse): Promise<Principal> {
-    return new Promise((resolve, reject) => {
-      const passport = this.strategy.getPassportInstance();
-      const middleware = passport.authenticate(
-        BATON_JWT_STRATEGY,
-        { session: false },
-        (error: unknown, principal: Principal | false, info: unknown) => {
-          if (error) reject(error instanceof ResourceServerError ? error : toUnexpected(error));
-          else if (!principal) reject(toResourceServerError(info));
-          else resolve(principal);
-        },
-      );
-      middleware(request, response, (error: unknown) => reject(error ?? new Error('Passport passed the request on')));
-    });
+  /** Passport's session and user property stay out of it, whatever the host's PassportModule says. */
+  override getAuthenticateOptions(): AuthGuardAuthenticateOptions {
+    return { session: false, property: 'user' };
   }
-}
 
-function toUnexpected(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  /** Passport's outcome: the principal, or the refusal the strategy reported. */
+  override handleRequest<TUser = Principal>(error: unknown, principal: unknown, info: unknown): TUser {
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (!principal) {
+      throw info instanceof ResourceServerError ? info : ResourceServerError.invalidToken('invalid', this.options);
+    }
+    return principal as TUser;
+  }
 }
 
 /** Identifies a token in logs without revealing it. */

@@ -1,6 +1,6 @@
-import { JwksTestServer } from '../../test-support/jwks-test-server';
+import { JwksTestServer } from '../testing/jwks-test-server';
 import { RunningTestApp, startTestApp } from '../../test-support/test-app';
-import { generateSigningKey, SigningKey, TokenForge } from '../../test-support/token-forge';
+import { generateSigningKey, SigningKey, TokenForge } from '../testing/token-forge';
 
 /**
  * Issue 11's attacks on the resource server, over real HTTP to a real Nest app using the module:

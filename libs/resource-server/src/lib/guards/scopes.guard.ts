@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ServerResponse } from 'node:http';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { SCOPES_KEY } from '../decorators/scopes.decorator';
 import { ResourceServerError } from '../errors/resource-server.error';
@@ -8,11 +7,15 @@ import { Principal } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
 
-/** Global guard after AccessTokenGuard: the token must carry every scope `@Scopes(...)` names. */
+/**
+ * After AccessTokenGuard: the token must carry every scope `@Scopes(...)` names, else 403
+ * `insufficient_scope` naming them. Registered with AccessTokenGuard, after it.
+ */
 @Injectable()
 export class ScopesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
   ) {}
 
@@ -25,13 +28,13 @@ export class ScopesGuard implements CanActivate {
     const http = context.switchToHttp();
     const principal = http.getRequest<{ user?: Principal }>().user;
     const error = !principal
-      ? ResourceServerError.missingToken()
+      ? ResourceServerError.missingToken(this.options)
       : required.every((scope) => principal.scopes.includes(scope))
         ? undefined
-        : ResourceServerError.insufficientScope(required);
+        : ResourceServerError.insufficientScope(required, this.options);
     if (!error) return true;
-    const response = http.getResponse<ServerResponse>();
-    for (const [name, value] of Object.entries(error.headers(this.options.realm, this.options.resourceMetadataUrl))) response.setHeader(name, value);
+    const response: unknown = http.getResponse();
+    for (const [name, value] of Object.entries(error.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
     throw error;
   }
 }

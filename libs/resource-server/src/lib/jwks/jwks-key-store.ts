@@ -1,19 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
+import { createLocalJWKSet, JSONWebKeySet, JWK } from 'jose';
+import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 
-interface VerificationKey {
-  readonly kid: string | undefined;
-  readonly alg: string | undefined;
-  readonly key: KeyObject;
-}
+/** jose's key selection over the keys we fetched (kid, alg, kty, crv, use, key_ops). */
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 
-const EC_CURVES: Readonly<Record<string, string>> = {
-  ES256: 'prime256v1',
-  ES384: 'secp384r1',
-  ES512: 'secp521r1',
-};
+/** A key that verifies JWS signatures, as jose's WebCrypto-based verification takes it. */
+export type VerificationKey = Awaited<ReturnType<LocalKeySet>>;
 
 // While no key was ever fetched, retry sooner than the unknown-kid limit so a service started
 // before its auth server recovers within a second, yet a flood still makes one fetch a second.
@@ -30,7 +25,7 @@ const COLD_RETRY_INTERVAL_MS = 1_000;
  */
 export class JwksKeyStore {
   private readonly logger = new Logger(JwksKeyStore.name);
-  private keys: readonly VerificationKey[] | undefined;
+  private keys: LocalKeySet | undefined;
   private keysFetchedAt = 0;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
@@ -77,14 +72,14 @@ export class JwksKeyStore {
    * The key that verifies a token with this header, or a ResourceServerError: `invalid_token`
    * (unknown key) or `temporarily_unavailable` (the JWKS cannot be fetched).
    */
-  async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
-    const cached = this.keys === undefined ? undefined : this.select(kid, alg);
+  async getKey(kid: string | undefined, alg: string): Promise<VerificationKey> {
+    const cached = this.keys === undefined ? undefined : await this.select(kid, alg);
     const stale = this.now() - this.keysFetchedAt >= this.options.jwksCacheMaxAgeMs;
     if (cached && !stale) return cached;
 
     if (!this.inflight && !this.mayFetch()) {
       if (cached) return cached; // stale, but a refresh was tried a moment ago
-      if (this.keys !== undefined) throw ResourceServerError.invalidToken('unknownKey');
+      if (this.keys !== undefined) throw ResourceServerError.invalidToken('unknownKey', this.options);
       throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
     }
 
@@ -96,8 +91,8 @@ export class JwksKeyStore {
       if (cached) return cached;
       throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
     }
-    const key = this.select(kid, alg);
-    if (!key) throw ResourceServerError.invalidToken('unknownKey');
+    const key = await this.select(kid, alg);
+    if (!key) throw ResourceServerError.invalidToken('unknownKey', this.options);
     return key;
   }
 
@@ -131,9 +126,9 @@ export class JwksKeyStore {
       const jwksUri = this.jwksUri ?? (await this.discoverJwksUri());
       this.jwksUri = jwksUri;
       const document = await this.fetchJson(jwksUri);
-      const keys = parseJwks(document);
+      const keys = usableKeys(document);
       if (keys.length === 0) throw new Error(`${jwksUri} holds no usable signature keys`);
-      this.keys = keys;
+      this.keys = createLocalJWKSet({ keys } satisfies JSONWebKeySet);
       this.keysFetchedAt = this.now();
       this.logger.log(`Fetched ${keys.length} signing key(s) from ${jwksUri}`);
     } catch (error) {
@@ -188,44 +183,50 @@ export class JwksKeyStore {
     return response.json();
   }
 
-  private select(kid: string | undefined, alg: string): KeyObject | undefined {
-    const candidates = (this.keys ?? []).filter(
-      (key) => (kid === undefined || key.kid === kid) && (key.alg === undefined || key.alg === alg) && fits(key.key, alg),
-    );
-    // Without a `kid` the key must be unambiguous; guessing among several is not verification.
-    if (kid === undefined && candidates.length !== 1) return undefined;
-    return candidates[0]?.key;
+  /**
+   * jose picks the key (kid, alg, key type and curve, use, key_ops); none, or several for a token
+   * without `kid`, is "no key": guessing among several is not verification.
+   */
+  private async select(kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+    const keys = this.keys;
+    if (keys === undefined) return undefined;
+    try {
+      return await keys({ alg, kid });
+    } catch (error) {
+      if (isJoseError(error, 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED')) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 }
 
-function parseJwks(document: unknown): VerificationKey[] {
+/**
+ * The public signature keys of a JWKS document. Encryption keys, symmetric keys, published
+ * private parts (a misconfiguration: refused rather than derived from) and unreadable keys are
+ * left out; the others still verify.
+ */
+function usableKeys(document: unknown): JWK[] {
   if (!isRecord(document) || !Array.isArray(document['keys'])) throw new Error('the JWKS has no "keys" array');
-  const keys: VerificationKey[] = [];
+  const keys: JWK[] = [];
   for (const jwk of document['keys'] as unknown[]) {
     if (!isRecord(jwk)) continue;
     if (jwk['use'] !== undefined && jwk['use'] !== 'sig') continue;
-    if (!['EC', 'RSA'].includes(String(jwk['kty']))) continue;
-    // A published private part is a misconfiguration; refuse the key rather than derive from it.
-    if (jwk['d'] !== undefined) continue;
+    if (!['EC', 'RSA', 'OKP'].includes(String(jwk['kty']))) continue;
+    if (jwk['d'] !== undefined || jwk['p'] !== undefined) continue;
     try {
-      keys.push({
-        kid: typeof jwk['kid'] === 'string' ? jwk['kid'] : undefined,
-        alg: typeof jwk['alg'] === 'string' ? jwk['alg'] : undefined,
-        key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
-      });
+      createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
     } catch {
-      // An unreadable key is skipped; the others still verify.
+      continue;
     }
+    keys.push(jwk as JWK);
   }
   return keys;
 }
 
-function fits(key: KeyObject, alg: string): boolean {
-  const type = key.asymmetricKeyType;
-  if (alg.startsWith('RS')) return type === 'rsa';
-  if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
-  if (alg.startsWith('ES')) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === EC_CURVES[alg];
-  return false;
+/** jose's errors are told apart by their `code`, never by their message. */
+function isJoseError(error: unknown, ...codes: string[]): boolean {
+  return typeof error === 'object' && error !== null && codes.includes(String((error as { code?: unknown }).code));
 }
 
 function originOf(url: string): string | undefined {

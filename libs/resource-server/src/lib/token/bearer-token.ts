@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import { ResourceServerError } from '../errors/resource-server.error';
+import { BearerChallenge, ResourceServerError } from '../errors/resource-server.error';
 
 /** The parts of an HTTP request the resource server reads. */
 export type ResourceServerRequest = IncomingMessage & { body?: unknown; user?: unknown };
@@ -7,43 +7,32 @@ export type ResourceServerRequest = IncomingMessage & { body?: unknown; user?: u
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-const tokens = new WeakMap<object, string>();
-
 /**
  * The bearer token of a request, from the `Authorization` header (scheme matched
  * case-insensitively). Tokens in the URL or a form body are refused with `invalid_request`:
  * URLs end up in logs and caches (RFC 6750 §2.3, RFC 9700 §2.5), and a request carrying a token in
  * more than one place is ambiguous (RFC 6750 §3.1). No header, or another scheme, is "no token".
  */
-export function extractBearerToken(request: ResourceServerRequest): string {
+export function extractBearerToken(request: ResourceServerRequest, challenge: BearerChallenge): string {
   const header = request.headers.authorization;
   const inUrl = hasQueryToken(request.url);
   const inBody = hasFormBodyToken(request);
-  const fromHeader = header === undefined ? undefined : parseAuthorization(header);
+  const fromHeader = header === undefined ? undefined : parseAuthorization(header, challenge);
 
-  if (fromHeader !== undefined && (inUrl || inBody)) throw ResourceServerError.invalidRequest('multipleMethods');
-  if (inUrl && inBody) throw ResourceServerError.invalidRequest('multipleMethods');
-  if (inUrl) throw ResourceServerError.invalidRequest('tokenInUrl');
-  if (inBody) throw ResourceServerError.invalidRequest('tokenInBody');
-  if (fromHeader === undefined) throw ResourceServerError.missingToken();
+  if (fromHeader !== undefined && (inUrl || inBody)) throw ResourceServerError.invalidRequest('multipleMethods', challenge);
+  if (inUrl && inBody) throw ResourceServerError.invalidRequest('multipleMethods', challenge);
+  if (inUrl) throw ResourceServerError.invalidRequest('tokenInUrl', challenge);
+  if (inBody) throw ResourceServerError.invalidRequest('tokenInBody', challenge);
+  if (fromHeader === undefined) throw ResourceServerError.missingToken(challenge);
   return fromHeader;
 }
 
-/** Remembers the token of a request for the Passport strategy (no property added to the request). */
-export function rememberRequestToken(request: object, token: string): void {
-  tokens.set(request, token);
-}
-
-export function requestToken(request: object): string | null {
-  return tokens.get(request) ?? null;
-}
-
-function parseAuthorization(header: string): string | undefined {
+function parseAuthorization(header: string, challenge: BearerChallenge): string | undefined {
   const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?: +(.*))?$/.exec(header.trim());
   if (!match || match[1].toLowerCase() !== 'bearer') return undefined;
   const credentials = match[2];
   if (credentials === undefined || !B64TOKEN.test(credentials)) {
-    throw ResourceServerError.invalidRequest('malformedHeader');
+    throw ResourceServerError.invalidRequest('malformedHeader', challenge);
   }
   return credentials;
 }

@@ -1,5 +1,5 @@
-import { JwksTestServer } from '../../test-support/jwks-test-server';
-import { RunningTestApp, startTestApp } from '../../test-support/test-app';
+import { JwksTestServer } from '@baton/resource-server/testing';
+import { RunningTestApp, startTestApp } from '../test-support/test-app';
 
 interface Operation {
   operationId: string;

@@ -13,8 +13,10 @@ const STABLE_CODE = /^[a-z][a-z0-9_]*$/;
 /**
  * The app's one exception filter: every error is answered as JSON `{ error, message }`.
  * HttpExceptions keep their status (and their body when it already has a stable `error` code,
- * e.g. the resource-server and validation errors); anything else is a 500 carrying an error id,
- * logged once with that id. No stack trace or internal message reaches the client.
+ * e.g. the resource-server and validation errors), and their response headers when they carry
+ * them (the packages' headers contract: a `headers` property, e.g. `WWW-Authenticate`,
+ * `Retry-After`); anything else is a 500 carrying an error id, logged once with that id. No stack
+ * trace or internal message reaches the client.
  *
  * Register it with `{ provide: APP_FILTER, useClass: ApiExceptionFilter }`.
  */
@@ -30,6 +32,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     response.statusCode = status;
+    if (exception instanceof HttpException) {
+      for (const [name, value] of Object.entries(headersOf(exception))) response.setHeader(name, value);
+    }
     response.setHeader('Content-Type', 'application/json; charset=utf-8');
     response.end(JSON.stringify(body));
   }
@@ -51,6 +56,26 @@ export class ApiExceptionFilter implements ExceptionFilter {
       { error: 'internal_error', message: `An unexpected error occurred (error id ${errorId})`, errorId },
     ];
   }
+}
+
+// RFC 9110 field-name token, and a value without CR, LF or NUL: a header that cannot split the answer.
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[^\r\n\0]*$/;
+
+/**
+ * The headers an HttpException carries (`readonly headers: Record<string, string>`), the ones
+ * that are well-formed; Content-Type stays ours, since the body is.
+ */
+function headersOf(exception: HttpException): Record<string, string> {
+  const headers = (exception as HttpException & { headers?: unknown }).headers;
+  if (typeof headers !== 'object' || headers === null) return {};
+  const valid: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string' || !FIELD_NAME.test(name) || !FIELD_VALUE.test(value)) continue;
+    if (name.toLowerCase() === 'content-type') continue;
+    valid[name] = value;
+  }
+  return valid;
 }
 
 function isErrorBody(body: unknown): body is ErrorBody {

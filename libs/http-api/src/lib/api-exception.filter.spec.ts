@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { JwksTestServer } from '../../test-support/jwks-test-server';
-import { RunningTestApp, startTestApp } from '../../test-support/test-app';
+import { JwksTestServer, startTestIssuer, TestIssuer } from '@baton/resource-server/testing';
+import { RunningTestApp, startTestApp } from '../test-support/test-app';
 
 describe('ApiExceptionFilter and ApiValidationPipe over HTTP', () => {
   let jwks: JwksTestServer;
@@ -76,5 +76,64 @@ describe('ApiExceptionFilter and ApiValidationPipe over HTTP', () => {
     const response = await post('/validate', JSON.stringify({ name: 'ok', count: 3, address: { city: 'Oslo' } }));
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({ name: 'ok', count: 3, address: { city: 'Oslo' } });
+  });
+
+  it('sets the headers an HttpException carries (the headers contract), well-formed ones only', async () => {
+    const response = await fetch(`${server.url}/busy`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('7');
+    expect(response.headers.get('x-split')).toBeNull();
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await response.json()).toEqual({ error: 'temporarily_unavailable', message: 'Busy' });
+  });
+});
+
+describe('ApiExceptionFilter with the resource-server guards', () => {
+  let issuer: TestIssuer;
+  let server: RunningTestApp;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ audience: 'probe' });
+    server = await startTestApp({ issuer: issuer.issuer, audience: 'probe', realm: 'probe', resource: 'http://localhost:8081' });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await issuer.stop();
+  });
+
+  it('answers a refused token with the RFC 6750 challenge the error carries', async () => {
+    const response = await fetch(`${server.url}/me`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(
+      'Bearer realm="probe", resource_metadata="http://localhost:8081/.well-known/oauth-protected-resource"',
+    );
+    expect(await response.json()).toEqual({ error: 'unauthorized', message: 'An access token is required' });
+  });
+
+  it('answers a missing scope with 403 insufficient_scope and the scope in the challenge', async () => {
+    const token = await issuer.forgeToken({ scope: 'message.write' });
+    const response = await fetch(`${server.url}/read`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toBe(
+      'Bearer realm="probe", error="insufficient_scope", scope="message.read", resource_metadata="http://localhost:8081/.well-known/oauth-protected-resource"',
+    );
+  });
+
+  it('answers 503 with Retry-After when the issuer is down and no key was ever fetched', async () => {
+    const fresh = await startTestApp({ issuer: issuer.issuer, audience: 'probe' });
+    await issuer.server.stop();
+    try {
+      const token = await issuer.forgeToken();
+      const response = await fetch(`${fresh.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(((await response.json()) as Record<string, string>)['error']).toBe('temporarily_unavailable');
+    } finally {
+      await fresh.close();
+      await issuer.server.resume();
+    }
   });
 });

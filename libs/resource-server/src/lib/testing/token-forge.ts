@@ -1,5 +1,10 @@
+import { CompactSign } from 'jose';
 import { constants, createHmac, generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 
+/** Algorithms `generateSigningKey` makes keys for. */
+export type SigningAlgorithm = 'ES256' | 'ES384' | 'RS256' | 'PS256' | 'EdDSA';
+
+/** A key pair as an issuer holds it: the private key signs, the public JWK goes in its JWKS. */
 export interface SigningKey {
   readonly kid: string;
   readonly alg: string;
@@ -9,13 +14,18 @@ export interface SigningKey {
   readonly jwk: Record<string, unknown>;
 }
 
-export function generateSigningKey(alg: 'ES256' | 'ES384' | 'RS256' | 'PS256' = 'ES256', kid = randomUUID()): SigningKey {
-  const { privateKey, publicKey } = alg.startsWith('ES')
-    ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'P-384' })
-    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** A fresh key pair for `alg` (EdDSA: Ed25519), with its public JWK. */
+export function generateSigningKey(alg: SigningAlgorithm = 'ES256', kid: string = randomUUID()): SigningKey {
+  const { privateKey, publicKey } =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : alg.startsWith('ES')
+        ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'P-384' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { kid, alg, privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
 }
 
+/** What `TokenForge.sign` makes: default claims with `claims` over them, minus `omit`. */
 export interface ForgeOptions {
   key: SigningKey;
   claims?: Record<string, unknown>;
@@ -24,12 +34,13 @@ export interface ForgeOptions {
   header?: Record<string, unknown>;
 }
 
+/** The `iss` and `aud` of forged tokens unless a token's claims say otherwise. */
 export interface TokenDefaults {
   issuer: string;
   audience: string;
 }
 
-const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
 /**
  * Makes access tokens the way an auth server (or an attacker) would: jose's CompactSign over
@@ -69,7 +80,6 @@ export class TokenForge {
     // jose refuses headers a verifier must refuse too (unknown `crit`, an `alg` the key does not
     // fit): those are signed by hand.
     if (header['crit'] !== undefined || header['alg'] !== key.alg) return rawSign(key, claims, header);
-    const { CompactSign } = await import('jose');
     return new CompactSign(Buffer.from(JSON.stringify(claims)))
       .setProtectedHeader(header as { alg: string })
       .sign(key.privateKey);
@@ -91,6 +101,7 @@ export class TokenForge {
 function rawSign(key: SigningKey, claims: Record<string, unknown>, header: Record<string, unknown>): string {
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
   const alg = String(header['alg']);
+  if (key.alg === 'EdDSA') return `${input}.${sign(null, Buffer.from(input), key.privateKey).toString('base64url')}`;
   const digest = `sha${alg.slice(2)}`;
   const signature = sign(digest, Buffer.from(input), {
     key: key.privateKey,
@@ -100,7 +111,7 @@ function rawSign(key: SigningKey, claims: Record<string, unknown>, header: Recor
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** Flips one byte of the signature. */
+/** Flips one byte of the signature: a token whose signature no longer verifies. */
 export function flipSignatureByte(token: string): string {
   const [header, payload, signature] = token.split('.');
   const bytes = Buffer.from(signature, 'base64url');
@@ -114,6 +125,7 @@ export function swapPayload(token: string, claims: Record<string, unknown>): str
   return `${header}.${base64url(JSON.stringify(claims))}.${signature}`;
 }
 
+/** The claims of a token, unverified (for assertions in tests). */
 export function decodePayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }

@@ -1,8 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
-import { SCOPES_KEY } from '../decorators/scopes.decorator';
+import { IS_PUBLIC_KEY, SCOPES_KEY } from '@baton/resource-server';
 
 /** Where the documentation is served: Swagger UI and the OpenAPI 3 JSON. */
 export const API_DOCS_PATH = '/api/docs';

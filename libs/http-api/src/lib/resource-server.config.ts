@@ -4,7 +4,7 @@ import {
   isSupportedAlgorithm,
   ResourceServerModuleOptions,
   SUPPORTED_ALGORITHMS,
-} from './resource-server-options';
+} from '@baton/resource-server';
 
 const algorithms: ConfigEntry<AccessTokenAlgorithm[]> = {
   env: 'AUTH_ALGORITHMS',
