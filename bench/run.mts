@@ -40,3 +40,5 @@ for (const directory of wanted.length > 0 ? wanted : available) {
   process.stdout.write(`\n== ${suite.name} ==\n`);
   await suite.run(settings);
 }
+// The grant's hand-written JWS verification against jose's jwtVerify (issue 13: it stays only while it wins).
+if (wanted.length === 0 || wanted.includes('auth-server')) await (await import('./auth-server/jws-verify.bench.mts')).runJwsVerifyBench(settings);

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
-import { verifyJwsSignature } from '../../apps/auth-server/src/token-exchange/jws-signature.ts';
+import { verifyJwsSignature } from '../../libs/oidc-provider-token-exchange/src/lib/verification/jws-signature.ts';
 import { formatSpread, spread } from '../lib/stats.mts';
 import type { Settings } from '../lib/settings.mts';
 
