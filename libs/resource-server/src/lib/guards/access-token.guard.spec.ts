@@ -436,3 +436,29 @@ describe('RSA algorithms', () => {
     }
   });
 });
+
+describe('EdDSA (Ed25519)', () => {
+  it('verifies an Ed25519-signed token when EdDSA is configured, and refuses it when it is not', async () => {
+    const ed = generateSigningKey('EdDSA');
+    const jwks = await JwksTestServer.start([ed.jwk]);
+    const forge = new TokenForge({ issuer: jwks.issuer, audience: AUDIENCE });
+    const eddsa = await startTestApp({ issuer: jwks.issuer, audience: AUDIENCE, algorithms: ['EdDSA'], realm: REALM });
+    const es256 = await startTestApp({ issuer: jwks.issuer, audience: AUDIENCE, realm: REALM });
+    try {
+      const token = await forge.sign({ key: ed, claims: { sub: 'carol' } });
+      const accepted = await call(`${eddsa.url}/me`, { token });
+      expect(accepted.status).toBe(200);
+      expect(accepted.body['sub']).toBe('carol');
+      expect((await call(`${eddsa.url}/me`, { token: flipSignatureByte(token) })).challenge).toBe(
+        invalidToken('The access token signature is invalid'),
+      );
+      expect((await call(`${es256.url}/me`, { token })).challenge).toBe(
+        invalidToken('The access token is signed with an algorithm that is not accepted'),
+      );
+    } finally {
+      await eddsa.close();
+      await es256.close();
+      await jwks.stop();
+    }
+  });
+});
