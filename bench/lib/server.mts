@@ -44,15 +44,17 @@ export function pinLoadGenerator(): string {
 }
 
 /**
- * Starts a built app (`dist/apps/<app>/main.js`) on a free loopback port, pinned to CPU 0 with
+ * Starts a built app (`dist/apps/<app>/main.js`, or `main`) on a free loopback port, pinned to CPU 0 with
  * `taskset` when the machine has it, its output written to a log file (the audit lines stay on).
  */
 export async function startBuiltApp(options: {
   app: string;
   env: (port: number, dataDir: string) => Record<string, string>;
   healthPath: string;
+  /** Another entry point than `dist/apps/<app>/main.js` (e.g. a bench's own .mts server). */
+  main?: string;
 }): Promise<BenchServer> {
-  const main = join(workspaceRoot, 'dist', 'apps', options.app, 'main.js');
+  const main = options.main ?? join(workspaceRoot, 'dist', 'apps', options.app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx build ${options.app}`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${options.app}-`));

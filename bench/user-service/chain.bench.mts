@@ -231,7 +231,7 @@ export async function run(settings: Settings): Promise<void> {
 }
 
 /** alice's token for user-service, through the login and consent pages. */
-async function aliceToken(authUrl: string): Promise<string> {
+export async function aliceToken(authUrl: string): Promise<string> {
   const output = await runTypeScript('user-token.ts', { baseUrl: authUrl, username: 'alice', password: 'alice-password' });
   return output.trim();
 }

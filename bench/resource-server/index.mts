@@ -1,0 +1,1 @@
+export { name, run } from './resource-server.bench.mts';
