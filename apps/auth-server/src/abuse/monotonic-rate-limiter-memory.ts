@@ -10,6 +10,8 @@ type RateLimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
  * The seam: `RateLimiterMemory` keeps its store in the undocumented `_memoryStorage` field, whose
  * clock is `Date.now()`. The constructor refuses to run if that field is gone, and
  * monotonic-memory-storage.spec.ts fails on an upgrade that changes how the field is used.
+ * Checked against rate-limiter-flexible 11.4.0; listed with the auth server's other seams in
+ * oidc/provider-internals/README.md.
  */
 export class MonotonicRateLimiterMemory extends RateLimiterMemory {
   readonly storage: MonotonicMemoryStorage;

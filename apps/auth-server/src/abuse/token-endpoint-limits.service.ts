@@ -5,7 +5,7 @@ import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { InjectOidcProvider, OIDC_ROUTES } from '../oidc/oidc.constants';
-import { onGrantTypeCheck } from './authenticated-client.hook';
+import { onGrantTypeCheck } from '../oidc/provider-internals';
 import { clientAddress } from './client-address';
 import { RateLimiterFactory } from './rate-limiter.factory';
 import { TokenBucket } from './token-bucket';

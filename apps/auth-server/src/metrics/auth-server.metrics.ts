@@ -4,6 +4,7 @@ import type { TokenExchangeAuditEntry } from '@baton/dto';
 import { MetricsService } from '@baton/observability';
 import { DeclarativeConfigService } from '../declarative-config/declarative-config.service';
 import { OidcExtension, OidcExtensionHooks } from '../oidc/oidc-extension';
+import { providerRefusal } from '../oidc/provider-internals';
 
 /** Grant types counted by name; anything else a client sends is `other` (labels stay a known set). */
 const KNOWN_GRANT_TYPES = new Set([
@@ -12,8 +13,6 @@ const KNOWN_GRANT_TYPES = new Set([
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
-/** oidc-provider's description when a client uses a grant type it is not registered for. */
-const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
 const ERROR_CODE = /^[a-z_]{1,40}$/;
 
 interface OAuthErrorLike {
@@ -56,7 +55,8 @@ export class AuthServerMetrics implements OidcExtensionHooks {
     provider.on('grant.success', (ctx: KoaContextWithOIDC) => this.countTokenRequest(ctx, 'success'));
     provider.on('grant.error', (ctx: KoaContextWithOIDC, error: OAuthErrorLike) => {
       const code = typeof error.error === 'string' ? error.error : 'server_error';
-      this.countTokenRequest(ctx, code === 'invalid_request' && error.error_description === GRANT_NOT_ALLOWED ? 'unauthorized_client' : code);
+      // Counted as answered: the auth server turns this refusal into RFC 6749's unauthorized_client.
+      this.countTokenRequest(ctx, providerRefusal(error) === 'grant_not_allowed' ? 'unauthorized_client' : code);
     });
     provider.on('server_error', (ctx: KoaContextWithOIDC) => {
       if (ctx.oidc?.route === 'token') this.countTokenRequest(ctx, 'server_error');

@@ -19,13 +19,11 @@ import { introspectJwtAccessTokens } from './introspect-jwt-access-tokens';
 import { IntrospectionRights, JwtIntrospection } from './jwt-introspection';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
 import { OidcExtensionsService } from './oidc-extensions.service';
-import { replaceProviderKeys } from './provider-keystore';
+import { basicChallenge, errorAnswerOf, providerRefusal, replaceProviderKeys, rewriteErrorAnswer } from './provider-internals';
 import type { PublicJwk } from '@baton/oidc-provider-token-exchange';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
-/** oidc-provider's description when a client uses a grant type it did not register. */
-const GRANT_NOT_ALLOWED = 'requested grant type is not allowed for this client';
 const DAY = 24 * 60 * MINUTE;
 
 /**
@@ -225,15 +223,16 @@ export class OidcProviderFactory {
         ctx.set('Cache-Control', ctx.status === 200 ? DISCOVERY_CACHE_CONTROL : 'no-store');
       }
       const body = ctx.body as Record<string, unknown> | undefined;
-      if (ctx.status === 400 && body?.['error'] === 'invalid_request' && body['error_description'] === GRANT_NOT_ALLOWED) {
-        ctx.body = { error: 'unauthorized_client', error_description: GRANT_NOT_ALLOWED };
+      const error = errorAnswerOf(ctx);
+      if (ctx.status === 400 && providerRefusal(error) === 'grant_not_allowed') {
+        rewriteErrorAnswer(ctx, { error: 'unauthorized_client' });
       }
-      if (ctx.status === 401 && body?.['error'] === 'invalid_client' && !ctx.response.get('WWW-Authenticate')) {
-        ctx.set('WWW-Authenticate', `Basic realm="${issuer}", error="invalid_client"`);
+      if (ctx.status === 401 && error?.['error'] === 'invalid_client' && !ctx.response.get('WWW-Authenticate')) {
+        ctx.set('WWW-Authenticate', basicChallenge(issuer));
       }
       const errorId = (ctx.state as { errorId?: string }).errorId;
-      if (ctx.status >= 500 && errorId !== undefined && typeof body === 'object' && body !== null) {
-        ctx.body = { ...body, error_id: errorId };
+      if (ctx.status >= 500 && errorId !== undefined) {
+        rewriteErrorAnswer(ctx, { error_id: errorId });
       }
       if (ctx.status === 404 && (body === undefined || body === null)) {
         ctx.status = 404;
