@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from '@baton/dto';
-import { createHash } from 'node:crypto';
+import { tokenFingerprint } from '@baton/token-exchange';
 
 /** A JWT access token read without verifying it: the demo shows claims, the services verify. */
 export interface DecodedToken {
@@ -30,10 +30,8 @@ export function decodeAccessToken(token: string): DecodedToken {
   };
 }
 
-/** `sha256:` and the first 12 hex digits of the token's hash. */
-export function tokenFingerprint(token: string): string {
-  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
-}
+/** The one fingerprint of the workspace (`sha256:<12 hex>`), re-exported for the demo's trace. */
+export { tokenFingerprint };
 
 /** The scopes of a space-separated `scope` claim. */
 export function scopesOf(claims: DecodedToken['claims']): string[] {
