@@ -1,9 +1,10 @@
 import type { ActClaim } from '../checks/act-claim';
 
-/** Claims the grant adds to the access token it issues (today only `act`). */
-export interface ExchangeTokenClaims {
-  act: ActClaim;
-}
+/**
+ * Claims the grant adds to the access token it issues (today only `act`). A type, not an
+ * interface, so it is assignable to what oidc-provider's `extraTokenClaims` returns.
+ */
+export type ExchangeTokenClaims = { act: ActClaim };
 
 const claimsByToken = new WeakMap<object, ExchangeTokenClaims>();
 
@@ -16,7 +17,7 @@ export function setExchangeTokenClaims(token: object, claims: ExchangeTokenClaim
  * The extra claims of a token issued by the token-exchange grant, `undefined` for any other
  * token. oidc-provider builds a token's extra claims only from its `extraTokenClaims`
  * configuration, so that function must return these:
- * `extraTokenClaims: (ctx, token) => ({ ...exchangeTokenClaims(token) })`.
+ * `extraTokenClaims: (ctx, token) => exchangeTokenClaims(token)` (merged with any of the host's own).
  */
 export function exchangeTokenClaims(token: object): ExchangeTokenClaims | undefined {
   return claimsByToken.get(token);
