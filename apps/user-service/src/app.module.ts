@@ -5,6 +5,7 @@ import { JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server
 import { TokenExchangeModule } from '@baton/token-exchange';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { tokenExchangeClientAuthentication } from './config/token-exchange-client-authentication';
 import { USER_SERVICE_AUDIENCE, UserServiceConfig, userServiceConfig } from './config/user-service.config';
 import { TokenEndpointReadinessCheck } from './health/token-endpoint-readiness.check';
 import { UserServiceMetrics } from './metrics/user-service.metrics';
@@ -38,7 +39,8 @@ import { UsersModule } from './users/users.module';
         issuer: config.authIssuer,
         tokenEndpoint: config.authTokenEndpoint || undefined,
         clientId: config.tokenExchangeClientId,
-        clientSecret: config.tokenExchangeClientSecret,
+        // client_secret_basic by default; client_secret_post or private_key_jwt by configuration.
+        clientAuthentication: tokenExchangeClientAuthentication(config),
         timeoutMs: config.tokenExchangeTimeoutMs,
         cacheSize: config.tokenExchangeCacheSize,
         cacheEnabled: config.tokenExchangeCacheEnabled,

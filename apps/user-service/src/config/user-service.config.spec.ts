@@ -11,7 +11,9 @@ describe('userServiceConfig', () => {
       authJwksUri: '',
       authTokenEndpoint: '',
       tokenExchangeClientId: 'user-service',
+      tokenExchangeClientAuthMethod: 'client_secret_basic',
       tokenExchangeClientSecret: 'secret',
+      tokenExchangePrivateKeyFile: '',
       tokenExchangeTimeoutMs: 5000,
       tokenExchangeCacheSize: 1000,
       tokenExchangeCacheEnabled: true,
@@ -50,5 +52,26 @@ describe('userServiceConfig', () => {
     } finally {
       process.env = previous;
     }
+  });
+
+  it('needs the key file for private_key_jwt, and then no client secret in production', () => {
+    const previous = { ...process.env };
+    try {
+      process.env['TOKEN_EXCHANGE_CLIENT_AUTH_METHOD'] = 'private_key_jwt';
+      delete process.env['TOKEN_EXCHANGE_PRIVATE_KEY_FILE'];
+      expect(() => userServiceConfig.load()).toThrow(
+        'TOKEN_EXCHANGE_PRIVATE_KEY_FILE must name the private key file when TOKEN_EXCHANGE_CLIENT_AUTH_METHOD is private_key_jwt',
+      );
+      process.env['TOKEN_EXCHANGE_PRIVATE_KEY_FILE'] = '/run/secrets/user-service.key.pem';
+      process.env['NODE_ENV'] = 'production';
+      process.env['METRICS_TOKEN'] = 'a-metrics-token-for-production';
+      delete process.env['TOKEN_EXCHANGE_CLIENT_SECRET'];
+      expect(userServiceConfig.load().tokenExchangeClientAuthMethod).toBe('private_key_jwt');
+    } finally {
+      process.env = previous;
+    }
+    expect(() => loadConfig(userServiceConfig.schema, { TOKEN_EXCHANGE_CLIENT_AUTH_METHOD: 'tls_client_auth' })).toThrow(
+      'TOKEN_EXCHANGE_CLIENT_AUTH_METHOD must be one of client_secret_basic, client_secret_post, private_key_jwt',
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
   ConfigValidationError,
   ConfigValues,
   defineAppConfig,
+  enumEntry,
   integerEntry,
   portEntry,
   stringEntry,
@@ -15,6 +16,9 @@ import { resourceServerConfig } from '@baton/http-api';
 
 /** The audience of tokens issued for this service (`aud`), as registered at the auth server. */
 export const USER_SERVICE_AUDIENCE = 'user-service';
+
+/** The client authentications the token-exchange client offers (`@baton/token-exchange`). */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
 /** The demo client secret, refused when NODE_ENV is production. */
 const DEMO_CLIENT_SECRET = 'secret';
@@ -32,10 +36,18 @@ const schema = {
     description: 'Client id of user-service at the auth server (client_secret_basic)',
     default: 'user-service',
   }),
+  tokenExchangeClientAuthMethod: enumEntry('TOKEN_EXCHANGE_CLIENT_AUTH_METHOD', CLIENT_AUTH_METHODS, {
+    description: 'How user-service authenticates at the token endpoint: the secret in a Basic header or the form, or a JWT signed with its private key (RFC 7523)',
+    default: 'client_secret_basic',
+  }),
   tokenExchangeClientSecret: stringEntry('TOKEN_EXCHANGE_CLIENT_SECRET', {
     description: 'Client secret of user-service at the auth server (the demo secret is refused in production)',
     default: DEMO_CLIENT_SECRET,
     secret: true,
+  }),
+  tokenExchangePrivateKeyFile: stringEntry('TOKEN_EXCHANGE_PRIVATE_KEY_FILE', {
+    description: 'For private_key_jwt: file holding the private key (PEM, or a JWK as JSON); its public key is registered at the auth server',
+    default: '',
   }),
   tokenExchangeTimeoutMs: integerEntry('TOKEN_EXCHANGE_TIMEOUT_MS', {
     description: 'Time allowed for one token exchange (its one retry included), in milliseconds',
@@ -75,13 +87,20 @@ const base = defineAppConfig('userService', schema);
 
 /**
  * user-service configuration: the schema above, plus the rules that production needs a real
- * secret and a metrics token.
+ * secret (unless it signs with a key) and a metrics token, and private_key_jwt needs its key file.
  */
 export const userServiceConfig: AppConfig<typeof schema> = withObservabilityRules({
   ...base,
   load: () => {
     const values = base.load();
-    if (values.nodeEnv === 'production' && values.tokenExchangeClientSecret === DEMO_CLIENT_SECRET) {
+    const usesKey = values.tokenExchangeClientAuthMethod === 'private_key_jwt';
+    if (usesKey && values.tokenExchangePrivateKeyFile === '') {
+      throw new ConfigValidationError(
+        'TOKEN_EXCHANGE_PRIVATE_KEY_FILE',
+        'TOKEN_EXCHANGE_PRIVATE_KEY_FILE must name the private key file when TOKEN_EXCHANGE_CLIENT_AUTH_METHOD is private_key_jwt',
+      );
+    }
+    if (!usesKey && values.nodeEnv === 'production' && values.tokenExchangeClientSecret === DEMO_CLIENT_SECRET) {
       throw new ConfigValidationError(
         'TOKEN_EXCHANGE_CLIENT_SECRET',
         'TOKEN_EXCHANGE_CLIENT_SECRET must be set in production (the demo secret is refused)',

@@ -1,4 +1,4 @@
-import { TokenExchangeService } from '@baton/token-exchange';
+import { AuthServerUnavailableError, TokenExchangeMisconfiguredError, TokenExchangeService } from '@baton/token-exchange';
 import { Injectable } from '@nestjs/common';
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 
@@ -25,8 +25,14 @@ export class TokenEndpointReadinessCheck {
       this.answeredAt = performance.now();
       return { tokenEndpoint: { status: 'up' } };
     } catch (error) {
-      const reason = (error as { reason?: unknown }).reason;
-      return { tokenEndpoint: { status: 'down', message: `the token endpoint cannot be reached (${String(reason ?? error)})` } };
+      return { tokenEndpoint: { status: 'down', message: `the token endpoint cannot be reached (${reasonOf(error)})` } };
     }
   }
+}
+
+/** A short, stable reason for the probe's answer: the error's code, never its detail. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AuthServerUnavailableError) return error.reason;
+  if (error instanceof TokenExchangeMisconfiguredError) return error.oauthError;
+  return error instanceof Error ? error.name : 'unknown';
 }

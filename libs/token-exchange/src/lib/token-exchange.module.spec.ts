@@ -145,7 +145,8 @@ describe('TokenExchangeModule.forRootAsync with ConfigService (no Baton config n
     expect(authServer.exchanges[0]?.clientAuthentication).toEqual({ method: 'client_secret_basic', clientId: 'orders' });
     expect(() => moduleRef.get(DownstreamClients).get('billing')).not.toThrow();
     await moduleRef.close();
-  });
+    // The first exchange of a run loads axios and its HTTP agent: seconds on a loaded CI machine.
+  }, 20_000);
 });
 
 describe('TokenExchangeModule side effects', () => {
