@@ -115,7 +115,8 @@ export const TOKEN_ATTACKS: readonly TokenAttack[] = [
     title: 'ES256 signature in ASN.1 DER instead of raw R||S',
     source: 'RFC 7518 §3.4 (JWS ECDSA signatures are R||S); RFC 8725 §3.4',
     token: ({ system, audience }) => derEncodedSignature(system.validToken(audience)),
-    refusal: 'invalid',
+    // jose (issue 13) reports a DER signature as a failed signature check, as it is.
+    refusal: 'signature',
   },
   {
     id: 'T10',
