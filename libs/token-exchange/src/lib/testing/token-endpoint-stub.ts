@@ -72,13 +72,11 @@ export class TokenEndpointStub {
   }
 
   static async start(options: TokenEndpointStubOptions = {}): Promise<TokenEndpointStub> {
-    let stub: TokenEndpointStub | undefined;
-    const http = await HttpStub.start((request) => {
-      if (stub === undefined) return { status: 503 };
-      return stub.answer(request);
-    });
-    stub = new TokenEndpointStub(http, options.client, options.handler);
-    return stub;
+    // The server starts first (its URL is the issuer); it answers once the stub exists.
+    const started: { stub?: TokenEndpointStub } = {};
+    const http = await HttpStub.start((request) => (started.stub === undefined ? { status: 503 } : started.stub.answer(request)));
+    started.stub = new TokenEndpointStub(http, options.client, options.handler);
+    return started.stub;
   }
 
   /** The issuer (discovery works from it). */
