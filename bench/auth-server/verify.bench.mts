@@ -1,8 +1,18 @@
 import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
-import { verifyJwsSignature } from '../../libs/oidc-provider-token-exchange/src/lib/verification/jws-signature.ts';
+import { workspaceRoot } from '../lib/server.mts';
 import { formatSpread, spread } from '../lib/stats.mts';
 import type { Settings } from '../lib/settings.mts';
+
+/**
+ * The grant's signature check from the BUILT package (`nx build auth-server` builds it): the
+ * package's sources are CommonJS TypeScript, which Node's type stripping cannot import by name.
+ */
+const { verifyJwsSignature } = createRequire(import.meta.url)(
+  join(workspaceRoot, 'dist', 'libs', 'oidc-provider-token-exchange', 'src', 'lib', 'verification', 'jws-signature.js'),
+) as { verifyJwsSignature(alg: string, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean };
 
 /**
  * The cost of the one extra thing an exchange does: verifying the subject token's ES256
