@@ -323,10 +323,10 @@ async function packageEntryPoints(directory: string, packages: readonly string[]
 }
 
 /** A real user's token for the adopter: authorization code + PKCE with the test's login driver. */
-async function userToken(issuer: string): Promise<string> {
+async function userToken(issuer: string, scope = 'openid profile adopter.read message.read'): Promise<string> {
   const helper = await run(
     process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(workspaceRoot, 'tools', 'adoption', 'user-token.ts'), JSON.stringify({ baseUrl: issuer, username: 'alice', password: 'alice-password', clientId: 'adopter-app', scope: 'openid profile adopter.read message.read' })],
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(workspaceRoot, 'tools', 'adoption', 'user-token.ts'), JSON.stringify({ baseUrl: issuer, username: 'alice', password: 'alice-password', clientId: 'adopter-app', scope })],
     {
       cwd: workspaceRoot,
       env: { ...process.env, TS_NODE_PROJECT: join(workspaceRoot, 'tools', 'adoption', 'tsconfig.json'), TS_NODE_TRANSPILE_ONLY: 'true' },
@@ -412,6 +412,23 @@ async function adopterOverHttp(temp: string, adopter: string): Promise<void> {
       ? undefined
       : 'expected 200 { subject: "alice", actor: "adopter-service", messages: [...] }',
   );
+  await check('adopter: its protected resource metadata (RFC 9728) names the auth server', () => getJson(`${adopterUrl}/.well-known/oauth-protected-resource`), ({ status, body }) => {
+    const servers = field(body, 'authorization_servers');
+    return status === 200 && field(body, 'resource') === 'http://localhost:8090' && Array.isArray(servers) && servers.includes(issuer)
+      ? undefined
+      : `expected 200 { resource: "http://localhost:8090", authorization_servers: ["${issuer}"] }`;
+  });
+  try {
+    const narrow = await userToken(issuer, 'openid adopter.read');
+    await check('adopter: a token without message.read → 403 error="insufficient_scope" on the inbox', () => getJson(`${adopterUrl}/api/inbox`, narrow), ({ status, headers }) => {
+      const challenge = headers.get('www-authenticate') ?? '';
+      return status === 403 && challenge.includes('error="insufficient_scope"') && challenge.includes('scope="message.read"')
+        ? undefined
+        : `expected 403 + WWW-Authenticate: Bearer error="insufficient_scope", scope="message.read", got ${JSON.stringify(challenge)}`;
+    });
+  } catch (error) {
+    record('adopter: a token without message.read → 403 error="insufficient_scope" on the inbox', false, error instanceof Error ? error.message : String(error));
+  }
   await check("message-service: alice's adopter token sent straight to it → 401", () => getJson(`${messageUrl}/api/messages`, token), ({ status, headers }) =>
     status === 401 && /^Bearer\b/.test(headers.get('www-authenticate') ?? '') ? undefined : 'expected 401 with a Bearer challenge (wrong audience)',
   );
