@@ -8,7 +8,9 @@
  *    with its own strict tsc (no skipLibCheck: the packages' type files are checked too).
  * 3. Compiles every ```ts block of the package READMEs, docs/resource-server.md,
  *    docs/token-exchange-client.md, docs/token-exchange.md and the README's adoption section in
- *    the adopter's copy (a block preceded by `<!-- snippet: not compiled -->` is skipped).
+ *    the adopter's copy (the grant's, which import no NestJS, in the plain oidc-provider example's),
+ *    with an import of every package entry point so that all type files are checked; a block
+ *    preceded by `<!-- snippet: not compiled -->` is skipped.
  * 4. Starts the auth server with `examples/adopter/baton-auth-server.yaml`, message-service and
  *    the adopter (all on free 127.0.0.1 ports, data in the temporary folder) and proves over HTTP
  *    what an adopter needs; then starts the plain oidc-provider example and exchanges a token there.
@@ -226,7 +228,7 @@ function compiledOrNot(tsc: { ok: boolean; output: string }): [boolean, string] 
   return [tsc.ok, tail(tsc.output)];
 }
 
-async function compile(name: string, directory: string, project = 'tsconfig.json'): Promise<{ ok: boolean; output: string }> {
+async function compile(directory: string, project = 'tsconfig.json'): Promise<{ ok: boolean; output: string }> {
   const tsc = await run(process.execPath, [join(directory, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--pretty', 'false'], { cwd: directory });
   return { ok: tsc.code === 0, output: tsc.output };
 }
@@ -255,7 +257,7 @@ async function compileFiles(directory: string, files: { fileName: string; code: 
       include: ['snippets/*.ts'],
     }),
   );
-  const tsc = await compile('snippets', directory, 'tsconfig.snippets.json');
+  const tsc = await compile(directory, 'tsconfig.snippets.json');
   const errorsByFile = new Map<string, string[]>();
   const elsewhere: string[] = [];
   for (const line of tsc.output.split('\n')) {
@@ -514,8 +516,8 @@ async function main(): Promise<number> {
         installExample('adopter', temp, packed, { ...SNIPPET_DEV_DEPENDENCIES, '@baton/oidc-provider-token-exchange': packed.get('@baton/oidc-provider-token-exchange') as string }),
         installExample('oidc-provider-plugin', temp, packed),
       ]);
-      const adopterCompiled = adopter !== undefined && record('adopter: compiles with its own strict tsc, no skipLibCheck', ...compiledOrNot(await compile('adopter', adopter)));
-      const pluginCompiled = plugin !== undefined && record('oidc-provider-plugin: compiles with its own strict tsc, no skipLibCheck', ...compiledOrNot(await compile('oidc-provider-plugin', plugin)));
+      const adopterCompiled = adopter !== undefined && record('adopter: compiles with its own strict tsc, no skipLibCheck', ...compiledOrNot(await compile(adopter)));
+      const pluginCompiled = plugin !== undefined && record('oidc-provider-plugin: compiles with its own strict tsc, no skipLibCheck', ...compiledOrNot(await compile(plugin)));
       if (adopter !== undefined) {
         note("snippets: the docs' ts blocks and the packages' entry points, compiled in the examples");
         await compileSnippets(adopter, plugin);
