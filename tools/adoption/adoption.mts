@@ -522,7 +522,12 @@ async function main(): Promise<number> {
         note("snippets: the docs' ts blocks and the packages' entry points, compiled in the examples");
         await compileSnippets(adopter, plugin);
       }
-      if (adopter !== undefined && adopterCompiled) await adopterOverHttp(temp, adopter);
+      if (adopter !== undefined && adopterCompiled) {
+        // The example's own node:test suite, on the resource server's testing entry (a local issuer, forged tokens).
+        const tests = await run(process.execPath, ['--test', 'dist/**/*.test.js'], { cwd: adopter, timeoutMs: 120_000 });
+        record("adopter: its own tests pass (node:test, @baton/resource-server/testing's local issuer)", tests.code === 0 && /(#|ℹ) pass [1-9]/.test(tests.output), tail(tests.output));
+        await adopterOverHttp(temp, adopter);
+      }
       if (plugin !== undefined && pluginCompiled) await pluginOverHttp(temp, plugin);
     }
   } catch (error) {
