@@ -306,6 +306,13 @@ async function compileSnippets(adopter: string, plugin: string | undefined): Pro
     }
     if (elsewhere.length > 0) record(`${place.name}: no compile error outside the snippets (in installed type files)`, false, tail(elsewhere.join('\n')));
   }
+  // The same code under `module: commonjs` with TypeScript's default resolution for it, as many Nest apps are set up.
+  await writeFile(
+    join(adopter, 'tsconfig.commonjs.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { module: 'commonjs', moduleResolution: null, noEmit: true, rootDir: '.', moduleDetection: 'force' }, include: ['src/**/*.ts', 'snippets/*.ts'] }),
+  );
+  const commonjs = await compile(adopter, 'tsconfig.commonjs.json');
+  record('adopter: its code, the snippets and the entry points also compile with module commonjs', commonjs.ok, tail(commonjs.output));
   note(`${snippets.length} snippets compiled, ${skipped} marked not compiled`);
 }
 
