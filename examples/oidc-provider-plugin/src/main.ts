@@ -42,6 +42,7 @@ const policies = new Map<string, TokenExchangePolicy>([
 // One signing key, generated at start (persist yours: tokens must outlive a restart).
 const kid = randomUUID();
 const signingJwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
+// node:crypto's JsonWebKey and @types/oidc-provider's JWK describe the same JSON, typed apart.
 const jwks = { keys: [signingJwk] } as JWKS;
 
 function targetFor(resource: string): ExchangeTarget {
