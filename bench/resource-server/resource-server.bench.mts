@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
@@ -38,6 +38,7 @@ export async function run(settings: Settings): Promise<void> {
   const placement = pinLoadGenerator();
   const auth = await startBenchAuthServer();
   const servers: BenchServer[] = [auth];
+  const bodyFile = join(tmpdir(), `bench-bare-body-${process.pid}.json`);
   try {
     const messages = await startBuiltApp({
       app: 'message-service',
@@ -56,7 +57,6 @@ export async function run(settings: Settings): Promise<void> {
     const first = await fetch(`${messages.url}/api/messages`, { headers: { authorization: `Bearer ${await exchangedToken(auth.url)}` } });
     if (first.status !== 200) throw new Error(`message-service answered ${first.status} to alice's exchanged token`);
     const body = Buffer.from(await first.arrayBuffer());
-    const bodyFile = join(tmpdir(), `bench-bare-body-${process.pid}.json`);
     writeFileSync(bodyFile, body);
 
     const bare = await startBuiltApp({
@@ -136,6 +136,7 @@ export async function run(settings: Settings): Promise<void> {
     }
   } finally {
     for (const server of servers.reverse()) await server.stop();
+    rmSync(bodyFile, { force: true });
   }
 }
 
