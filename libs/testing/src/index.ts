@@ -8,3 +8,4 @@ export * from './lib/prometheus';
 export * from './lib/json-log-lines';
 export * from './lib/nest-routes';
 export * from './lib/chromium';
+export * from './lib/test-postgres';
