@@ -5,6 +5,7 @@ import {
   commonConfig,
   ConfigEntry,
   ConfigProblem,
+  ConfigValidationError,
   ConfigValues,
   defineAppConfig,
   enumEntry,
@@ -41,6 +42,41 @@ function optionalPathEntry(env: string, description: string): ConfigEntry<string
   };
 }
 
+/** A PostgreSQL URL: secret (it carries the password), never echoed. */
+function postgresUrlEntry(env: string, description: string): ConfigEntry<string | null> {
+  return {
+    env,
+    description,
+    secret: true,
+    defaultValue: null,
+    parse: (raw) => {
+      const value = raw.trim();
+      if (!/^postgres(ql)?:\/\/[^/]/i.test(value)) throw new ConfigProblem('must be a postgres:// or postgresql:// URL');
+      try {
+        new URL(value);
+      } catch {
+        throw new ConfigProblem('must be a postgres:// or postgresql:// URL');
+      }
+      return value;
+    },
+  };
+}
+
+/** The key-encryption secret: never echoed, long enough to derive an AES-256 key from. */
+function keyEncryptionKeyEntry(env: string, description: string): ConfigEntry<string | null> {
+  return {
+    env,
+    description,
+    secret: true,
+    defaultValue: null,
+    parse: (raw) => {
+      const value = raw.trim();
+      if (value.length < 32) throw new ConfigProblem('must be at least 32 characters');
+      return value;
+    },
+  };
+}
+
 /** A list of secrets; never echoed, each long enough to sign cookies with. */
 function secretListEntry(env: string, description: string): ConfigEntry<string[] | null> {
   return {
@@ -61,7 +97,7 @@ function secretListEntry(env: string, description: string): ConfigEntry<string[]
   };
 }
 
-export const authServerConfig = withObservabilityRules(defineAppConfig('authServer', {
+export const authServerConfig = withReplicationRules(withObservabilityRules(defineAppConfig('authServer', {
   ...commonConfig,
   ...observabilityConfig,
   port: portEntry('AUTH_SERVER_PORT', { description: 'HTTP port of the auth server', default: 9001 }),
@@ -80,6 +116,24 @@ export const authServerConfig = withObservabilityRules(defineAppConfig('authServ
   database: optionalPathEntry(
     'AUTH_SERVER_DATABASE',
     'SQLite file for sessions, grants, codes and refresh tokens, or :memory: (default: oidc.sqlite in the data folder)',
+  ),
+  databaseUrl: postgresUrlEntry(
+    'AUTH_SERVER_DATABASE_URL',
+    'PostgreSQL URL (postgres://user:password@host:5432/db) for replicas: sessions, grants, codes, refresh tokens, abuse limits, signing keys and cookie secrets are shared there (default: unset, SQLite in the data folder)',
+  ),
+  databasePoolSize: integerEntry('AUTH_SERVER_DATABASE_POOL_SIZE', {
+    description: 'PostgreSQL connections per auth-server process (replicas × this must stay under the server\'s max_connections)',
+    default: 10,
+    min: 1,
+    max: 500,
+  }),
+  keyEncryptionKey: keyEncryptionKeyEntry(
+    'AUTH_SERVER_KEY_ENCRYPTION_KEY',
+    'With AUTH_SERVER_DATABASE_URL: the secret (at least 32 characters) that encrypts the signing keys and cookie secrets stored in the database',
+  ),
+  keyEncryptionKeyFile: optionalPathEntry(
+    'AUTH_SERVER_KEY_ENCRYPTION_KEY_FILE',
+    'With AUTH_SERVER_DATABASE_URL: a file holding that secret instead (e.g. a mounted Kubernetes or Docker secret)',
   ),
   signingAlgorithm: enumEntry<SigningAlgorithm>('AUTH_SERVER_SIGNING_ALG', SIGNING_ALGORITHMS, {
     description: 'JWS algorithm of access and ID tokens; a key for it is generated when none exists',
@@ -147,6 +201,36 @@ export const authServerConfig = withObservabilityRules(defineAppConfig('authServ
     description: 'Production mode only: start with an http (not https) issuer; cookies are then not Secure',
     default: false,
   }),
-}));
+})));
+
+/**
+ * With AUTH_SERVER_DATABASE_URL the keys and cookie secrets live in the database, encrypted: exactly
+ * one of AUTH_SERVER_KEY_ENCRYPTION_KEY and AUTH_SERVER_KEY_ENCRYPTION_KEY_FILE is required then,
+ * and neither means anything without it.
+ */
+function withReplicationRules<C extends { load: () => unknown }>(config: C): C {
+  return {
+    ...config,
+    load: () => {
+      const values = config.load() as { databaseUrl: string | null; keyEncryptionKey: string | null; keyEncryptionKeyFile: string | null };
+      const given = [values.keyEncryptionKey, values.keyEncryptionKeyFile].filter((value) => value !== null).length;
+      if (values.databaseUrl !== null && given !== 1) {
+        throw new ConfigValidationError(
+          'AUTH_SERVER_KEY_ENCRYPTION_KEY',
+          given === 0
+            ? 'AUTH_SERVER_DATABASE_URL needs AUTH_SERVER_KEY_ENCRYPTION_KEY or AUTH_SERVER_KEY_ENCRYPTION_KEY_FILE (the signing keys are stored encrypted in the database)'
+            : 'set only one of AUTH_SERVER_KEY_ENCRYPTION_KEY and AUTH_SERVER_KEY_ENCRYPTION_KEY_FILE',
+        );
+      }
+      if (values.databaseUrl === null && given > 0) {
+        throw new ConfigValidationError(
+          'AUTH_SERVER_KEY_ENCRYPTION_KEY',
+          'AUTH_SERVER_KEY_ENCRYPTION_KEY(_FILE) is used only with AUTH_SERVER_DATABASE_URL (SQLite mode keeps keys in the data folder)',
+        );
+      }
+      return values;
+    },
+  };
+}
 
 export type AuthServerConfig = ConfigValues<typeof authServerConfig.schema>;
