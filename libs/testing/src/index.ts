@@ -9,3 +9,5 @@ export * from './lib/json-log-lines';
 export * from './lib/nest-routes';
 export * from './lib/chromium';
 export * from './lib/test-postgres';
+export * from './lib/replica-balancer';
+export * from './lib/auth-server-replicas';
