@@ -21,11 +21,12 @@ export class ReplicaBalancer {
   ) {}
 
   static async start(): Promise<ReplicaBalancer> {
-    let balancer: ReplicaBalancer | undefined;
-    const server = createServer((request, response) => balancer?.forward(request, response));
+    const handler: { forward?: (request: IncomingMessage, response: ServerResponse) => void } = {};
+    const server = createServer((request, response) => handler.forward?.(request, response));
     server.keepAliveTimeout = 1_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    balancer = new ReplicaBalancer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const balancer = new ReplicaBalancer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    handler.forward = (request, response) => balancer.forward(request, response);
     return balancer;
   }
 
