@@ -2,6 +2,7 @@
  * Every place the auth server relies on oidc-provider beyond its semver-covered API (see
  * README.md): the rest of the app imports these functions, never `oidc-provider/lib/...`.
  */
+export { beforeEveryGrant } from './before-grant';
 export { basicChallenge, errorAnswerOf, rewriteErrorAnswer } from './error-answer';
 export type { ErrorAnswerChange } from './error-answer';
 export { onGrantTypeCheck } from './grant-type-check';

@@ -50,6 +50,8 @@ describe('oidc-provider internals stay in oidc/provider-internals/', () => {
         'src/oidc/provider-internals/initialize-keystore.d.ts: imports an oidc-provider internal module',
         'src/oidc/provider-internals/replace-provider-keys.ts: imports an oidc-provider internal module',
         'src/oidc/provider-internals/grant-type-check.ts: patches a prototype of the provider’s classes',
+        'src/oidc/provider-internals/weak-cache.d.ts: imports an oidc-provider internal module',
+        'src/oidc/provider-internals/before-grant.ts: imports an oidc-provider internal module',
       ]),
     );
   });
