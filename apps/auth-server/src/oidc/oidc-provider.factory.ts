@@ -10,8 +10,8 @@ import { DeclarativeConfigService } from '../declarative-config/declarative-conf
 import { errorPage, PAGE_HEADERS, signedOutPage, signOutPage } from '../interaction/interaction-pages';
 import { CookieSecretsService } from '../keys/cookie-secrets.service';
 import { SigningKeysService } from '../keys/signing-keys.service';
-import { OidcStore } from '../persistence/oidc-store';
-import { SqliteAdapter } from '../persistence/sqlite-adapter';
+import { OidcAdapter } from '../persistence/oidc-adapter';
+import { OidcStorage } from '../persistence/oidc-storage';
 import * as clientCredentials from './client-credentials.grant';
 import { toClientMetadata } from './client-metadata';
 import { GrantReferences } from './grant-references';
@@ -61,7 +61,7 @@ export class OidcProviderFactory {
     private readonly declarativeConfig: DeclarativeConfigService,
     private readonly signingKeys: SigningKeysService,
     private readonly cookieSecrets: CookieSecretsService,
-    private readonly store: OidcStore,
+    private readonly storage: OidcStorage,
     private readonly accounts: AccountsService,
     private readonly resourceServers: ResourceServersService,
     private readonly extensions: OidcExtensionsService,
@@ -100,7 +100,8 @@ export class OidcProviderFactory {
   private configuration(grantReferences: GrantReferences): Configuration {
     const alg = this.signingKeys.algorithm;
     return {
-      adapter: (model: string) => new SqliteAdapter(this.store, model),
+      // SQLite or PostgreSQL, as AuthServerDatabase says (PersistenceModule provides the engine).
+      adapter: (model: string) => new OidcAdapter(this.storage, model),
       clients: this.declarativeConfig.clients.map(toClientMetadata),
       clientDefaults: {
         grant_types: [],

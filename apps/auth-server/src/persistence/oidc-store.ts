@@ -6,6 +6,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import { InjectAppConfig } from '@baton/config';
 import { describeSqliteError, isStorageFailure } from '@baton/sqlite';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
+import { LookupColumn, OidcStorage } from './oidc-storage';
 import { StorageUnavailableError } from './storage-unavailable.error';
 
 export const DATABASE_FILE_NAME = 'oidc.sqlite';
@@ -18,8 +19,6 @@ const SCHEMA_VERSION = 1;
  */
 const RECOVERY_PROBE_BYTES = 128 * 1024;
 
-type LookupColumn = 'id' | 'uid' | 'user_code';
-
 /**
  * oidc-provider's state (sessions, interactions, grants, codes, refresh tokens) in one SQLite
  * table (node:sqlite, synchronous: each statement is a few microseconds, and one process owns the
@@ -31,7 +30,7 @@ type LookupColumn = 'id' | 'uid' | 'user_code';
  * database down until a write succeeds again.
  */
 @Injectable()
-export class OidcStore implements OnModuleDestroy {
+export class OidcStore extends OidcStorage implements OnModuleDestroy {
   private readonly logger = new Logger(OidcStore.name);
   private readonly database: DatabaseSync;
   readonly location: string;
@@ -49,6 +48,7 @@ export class OidcStore implements OnModuleDestroy {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig) {
+    super();
     this.location =
       config.database === ':memory:' ? ':memory:' : resolve(config.database ?? resolve(config.dataDir, DATABASE_FILE_NAME));
     if (this.location !== ':memory:') {
@@ -71,7 +71,10 @@ export class OidcStore implements OnModuleDestroy {
            user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`,
       ),
       find: { id: select('id'), uid: select('uid'), user_code: select('user_code') },
-      consume: this.database.prepare('UPDATE oidc_model SET consumed_at = ? WHERE model = ? AND id = ?'),
+      // Only an unconsumed, unexpired row: of two requests redeeming one code, one changes it.
+      consume: this.database.prepare(
+        'UPDATE oidc_model SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
+      ),
       destroy: this.database.prepare('DELETE FROM oidc_model WHERE model = ? AND id = ?'),
       revokeByGrantId: this.database.prepare('DELETE FROM oidc_model WHERE grant_id = ?'),
       sweep: this.database.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at <= ?'),
@@ -108,8 +111,9 @@ export class OidcStore implements OnModuleDestroy {
     return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };
   }
 
-  consume(model: string, id: string): void {
-    this.write(() => this.statements.consume.run(now(), model, id));
+  consume(model: string, id: string): boolean {
+    const at = now();
+    return Number(this.write(() => this.statements.consume.run(at, model, id, at)).changes) === 1;
   }
 
   destroy(model: string, id: string): void {
