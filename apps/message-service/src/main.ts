@@ -4,7 +4,7 @@ import { enableGracefulShutdown, logServiceStarted, serviceVersion, useHttpHygie
 import { API_DOCS_JSON_PATH, API_DOCS_PATH, setUpApiDocs } from '@baton/http-api';
 import { PROTECTED_RESOURCE_METADATA_PATH } from '@baton/resource-server';
 import { AppModule } from './app.module';
-import { messageServiceConfig } from './config/message-service.config';
+import { messageDatabaseForLogs, messageServiceConfig } from './config/message-service.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(messageServiceConfig);
@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
     version: serviceVersion(),
   });
   await app.listen(config.port, config.host);
-  await logServiceStarted(app, summarizeConfig(messageServiceConfig.schema, config));
+  // The database setting is secret (a URL carries a password): show it without the password.
+  const summary = { ...summarizeConfig(messageServiceConfig.schema, config), MESSAGE_SERVICE_DATABASE: messageDatabaseForLogs(config.database) };
+  await logServiceStarted(app, summary);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { messageServiceConfig, MessageServiceConfig } from '../config/message-service.config';
+import { MessagesRepository } from '../messages/messages.repository';
 import { DatabaseReadinessCheck } from './database-readiness.check';
-import { openMessageDatabaseOrExit } from './open-message-database';
-import { SqliteDatabase } from './sqlite-database';
+import { openMessagesRepositoryOrExit } from './open-message-database';
 
 @Module({
   providers: [
     {
-      provide: SqliteDatabase,
+      provide: MessagesRepository,
       inject: [messageServiceConfig.KEY],
-      // A corrupt file stops the service with one JSON line, not the injector's stack trace.
-      useFactory: (config: MessageServiceConfig) => openMessageDatabaseOrExit(config.database),
+      // SQLite or PostgreSQL by MESSAGE_SERVICE_DATABASE; an unusable database stops the service with one JSON line.
+      useFactory: (config: MessageServiceConfig) => openMessagesRepositoryOrExit(config),
     },
     DatabaseReadinessCheck,
   ],
-  exports: [SqliteDatabase, DatabaseReadinessCheck],
+  exports: [MessagesRepository, DatabaseReadinessCheck],
 })
 export class DatabaseModule {}

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessagesRepository } from '../messages/messages.repository';
 import { MessageDatabaseUnusableError } from './message-database-unusable.error';
 import { SqliteDatabase } from './sqlite-database';
+import { SqliteMessagesRepository } from './sqlite-messages.repository';
 import { StorageWriteFailedException } from './storage-write-failed.exception';
 
 describe('SqliteDatabase', () => {
@@ -35,9 +35,9 @@ describe('SqliteDatabase', () => {
     expect(attempt).toThrow(`the message database ${corrupt} cannot be used: SQLite error (26): file is not a database`);
   });
 
-  it('throws 507 insufficient_storage when a write cannot be stored, and says so until a write succeeds', () => {
+  it('throws 507 insufficient_storage when a write cannot be stored, and says so until a write succeeds', async () => {
     const database = new SqliteDatabase(':memory:');
-    const repository = new MessagesRepository(database);
+    const repository = new SqliteMessagesRepository(database);
     const { page_count: pages } = database.connection.prepare('PRAGMA page_count').get() as { page_count: number };
     // SQLite answers SQLITE_FULL once the file would grow past this many pages.
     database.connection.exec(`PRAGMA max_page_count = ${pages}`);
@@ -45,7 +45,7 @@ describe('SqliteDatabase', () => {
     const stored: string[] = [];
     for (let attempt = 0; attempt < 200 && refused === undefined; attempt += 1) {
       try {
-        stored.push(repository.insert({ from: 'bob', to: 'alice', text: 'x'.repeat(500) }).id);
+        stored.push((await repository.insert({ from: 'bob', to: 'alice', text: 'x'.repeat(500) })).id);
       } catch (error) {
         refused = error;
       }
@@ -59,26 +59,25 @@ describe('SqliteDatabase', () => {
     });
     expect(database.writeFailure).toBe('SQLITE_FULL (13): database or disk is full');
     // Every acknowledged message is there.
-    expect(repository.inbox('alice', Number.MAX_SAFE_INTEGER, 1000).map((message) => message.id).sort()).toEqual(stored.sort());
+    expect((await repository.inbox('alice', Number.MAX_SAFE_INTEGER, 1000)).map((message) => message.id).sort()).toEqual(stored.sort());
 
     database.connection.exec(`PRAGMA max_page_count = ${pages + 1000}`);
-    expect(database.probeWrite()).toBeUndefined();
+    expect(await repository.probe()).toBe('up');
     expect(database.writeFailure).toBeUndefined();
     database.onApplicationShutdown();
   });
 
-  it('rolls a transaction back when its commit cannot be stored, and keeps the error', () => {
+  it('rolls a transaction back when its commit cannot be stored, and keeps the error', async () => {
     const database = new SqliteDatabase(':memory:');
-    const repository = new MessagesRepository(database);
+    const repository = new SqliteMessagesRepository(database);
     const { page_count: pages } = database.connection.prepare('PRAGMA page_count').get() as { page_count: number };
     database.connection.exec(`PRAGMA max_page_count = ${pages}`);
-    expect(() =>
-      repository.transaction(() => {
-        for (let index = 0; index < 50; index += 1) repository.insert({ from: 'bob', to: 'alice', text: 'y'.repeat(500) });
-      }),
-    ).toThrow(StorageWriteFailedException);
+    const many = Array.from({ length: 50 }, () => ({ from: 'bob', to: 'alice', text: 'y'.repeat(500) }));
+    await expect(repository.storeOnce('many', many)).rejects.toThrow(StorageWriteFailedException);
     expect(database.connection.isTransaction).toBe(false);
-    expect(repository.inbox('alice', Number.MAX_SAFE_INTEGER, 1000)).toEqual([]);
+    expect(await repository.inbox('alice', Number.MAX_SAFE_INTEGER, 1000)).toEqual([]);
+    // Not marked as done either: the next start tries again.
+    expect(database.connection.prepare('SELECT 1 FROM meta WHERE key = ?').get('many')).toBeUndefined();
     database.onApplicationShutdown();
   });
 });

@@ -4,12 +4,13 @@ import { HttpException } from '@nestjs/common';
 export const INSUFFICIENT_STORAGE = 507;
 
 /**
- * A write the database refused (disk full, file size limit, I/O error): nothing was stored, and
- * the client is told so with 507 `insufficient_storage` instead of an acknowledgement. The
- * SQLite detail stays in the log line; the answer carries only the stable code.
+ * A write the database refused (disk full, file size limit, I/O error, read-only): nothing was
+ * stored, and the client is told so with 507 `insufficient_storage` instead of an
+ * acknowledgement. The engine's detail (SQLite's code, PostgreSQL's SQLSTATE) stays in the log
+ * line; the answer carries only the stable code.
  */
 export class StorageWriteFailedException extends HttpException {
-  constructor(readonly sqliteCode: string) {
+  constructor(readonly detail: string) {
     super(
       {
         error: 'insufficient_storage',

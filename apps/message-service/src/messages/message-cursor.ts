@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { MessagesRepository } from './messages.repository';
 
@@ -16,12 +16,12 @@ export const MESSAGE_CURSOR_LENGTH = Math.ceil(((IV_BYTES + SEQ_BYTES + TAG_BYTE
  * fast it grows; a sealed one tells nothing, differs at every call, and only its own inbox takes
  * it back. Anything else (tampered, another user's, made up) is a validation error.
  */
-@Injectable()
 export class MessageCursor {
-  private readonly key: Buffer;
+  constructor(private readonly key: Buffer) {}
 
-  constructor(repository: MessagesRepository) {
-    this.key = repository.cursorKey();
+  /** Cursors sealed with the key kept in `repository`'s database (made there on its first start). */
+  static async load(repository: MessagesRepository): Promise<MessageCursor> {
+    return new MessageCursor(await repository.cursorKey());
   }
 
   encode(seq: number, recipient: string): string {

@@ -22,22 +22,22 @@ export class MessagesController {
   @ApiOkResponse({ type: MessageListResponse })
   @Scopes(MESSAGE_READ_SCOPE)
   @Get()
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListMessagesQuery): MessageListResponse {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListMessagesQuery): Promise<MessageListResponse> {
     return this.messages.list(principal, query);
   }
 
   /** Sends a message from the token's `sub`. */
   @ApiOperation({ summary: "Sends a message from the token's sub" })
   @ApiCreatedResponse({ type: MessageResponse, description: 'Stored; Location names the new message' })
-  @ApiResponse({ status: 507, description: 'insufficient_storage: the database refused the write (disk full); nothing was stored' })
+  @ApiResponse({ status: 507, description: 'insufficient_storage: the database refused the write (disk full, read-only); nothing was stored' })
   @Scopes(MESSAGE_WRITE_SCOPE)
   @Post()
-  send(
+  async send(
     @CurrentPrincipal() principal: Principal,
     @Body() request: CreateMessageRequest,
     @Res({ passthrough: true }) response: ServerResponse,
-  ): MessageResponse {
-    const message = this.messages.send(principal, request);
+  ): Promise<MessageResponse> {
+    const message = await this.messages.send(principal, request);
     response.setHeader('Location', `/api/messages/${message.id}`);
     return message;
   }
@@ -48,7 +48,7 @@ export class MessagesController {
   @ApiNotFoundResponse({ description: 'No such message, or not one of the caller' })
   @Scopes(MESSAGE_READ_SCOPE)
   @Get(':id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): MessageResponse {
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<MessageResponse> {
     return this.messages.get(principal, id);
   }
 }

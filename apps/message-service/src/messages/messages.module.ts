@@ -9,6 +9,11 @@ import { MessagesService } from './messages.service';
 @Module({
   imports: [DatabaseModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessageCursor, MessagesService, DemoMessagesSeeder],
+  providers: [
+    // The cursor key lives in the database: read (or made) once at start.
+    { provide: MessageCursor, inject: [MessagesRepository], useFactory: (repository: MessagesRepository) => MessageCursor.load(repository) },
+    MessagesService,
+    DemoMessagesSeeder,
+  ],
 })
 export class MessagesModule {}

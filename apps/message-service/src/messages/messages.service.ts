@@ -18,12 +18,12 @@ export class MessagesService {
     private readonly cursors: MessageCursor,
   ) {}
 
-  /** The caller's inbox, newest first, one page at a time. */
-  list(principal: Principal, query: ListMessagesQuery): MessageListResponse {
+  /** The caller's inbox, newest first, one page at a time: one query. */
+  async list(principal: Principal, query: ListMessagesQuery): Promise<MessageListResponse> {
     const limit = query.limit ?? MESSAGES_PAGE_DEFAULT_LIMIT;
     const before = this.cursors.decode(query.cursor, principal.sub);
     // One row more than asked tells whether there is a next page.
-    const rows = this.repository.inbox(principal.sub, before, limit + 1);
+    const rows = await this.repository.inbox(principal.sub, before, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -34,13 +34,14 @@ export class MessagesService {
     };
   }
 
-  send(principal: Principal, request: CreateMessageRequest): MessageResponse {
-    return toResponse(this.repository.insert({ from: principal.sub, to: request.to, text: request.text }));
+  /** Stores a message from the caller: resolves once it is committed (one statement). */
+  async send(principal: Principal, request: CreateMessageRequest): Promise<MessageResponse> {
+    return toResponse(await this.repository.insert({ from: principal.sub, to: request.to, text: request.text }));
   }
 
   /** A message the caller sent or received; anyone else is told it does not exist. */
-  get(principal: Principal, id: string): MessageResponse {
-    const message = this.repository.findById(id);
+  async get(principal: Principal, id: string): Promise<MessageResponse> {
+    const message = await this.repository.findById(id);
     if (!message || (message.from !== principal.sub && message.to !== principal.sub)) {
       throw new NotFoundException({ error: 'not_found', message: 'No such message' });
     }
