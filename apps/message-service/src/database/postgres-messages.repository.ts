@@ -119,6 +119,9 @@ export class PostgresMessagesRepository extends MessagesRepository {
   }
 
   async storeOnce(marker: string, messages: readonly NewMessage[]): Promise<boolean> {
+    // Read first: a database that had them starts (not ready) even when it refuses writes.
+    const done = await this.guarded('read', () => this.pool.query('SELECT 1 FROM message_meta WHERE key = $1', [marker]));
+    if (done.rowCount !== 0) return false;
     return this.guarded('write', () =>
       withTransaction(this.pool, async (client) => {
         // A second replica's INSERT of the same key waits for the first one's commit, then does nothing.
