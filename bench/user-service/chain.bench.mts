@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -8,6 +8,7 @@ import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from
 import type { Settings } from '../lib/settings.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
+import { runTypeScript } from '../lib/typescript.mts';
 
 /**
  * user-service's benchmark (issue 5), all in one run on the built apps (servers pinned to CPU 0,
@@ -146,7 +147,7 @@ export async function run(settings: Settings): Promise<void> {
     }
 
     // 2. exchange() in process, cache warm, against the same auth server for its one real exchange.
-    const micro = await runTypeScript('exchange-micro.bench.ts', {
+    const micro = await runTypeScript(join('user-service', 'exchange-micro.bench.ts'), {
       tokenEndpoint: `${auth.url}/oauth2/token`,
       subjectToken: await aliceToken(auth.url),
       rounds: settings.rounds,
@@ -232,36 +233,8 @@ export async function run(settings: Settings): Promise<void> {
 
 /** alice's token for user-service, through the login and consent pages. */
 export async function aliceToken(authUrl: string): Promise<string> {
-  const output = await runTypeScript('user-token.ts', { baseUrl: authUrl, username: 'alice', password: 'alice-password' });
+  const output = await runTypeScript(join('user-service', 'user-token.ts'), { baseUrl: authUrl, username: 'alice', password: 'alice-password' });
   return output.trim();
-}
-
-/**
- * Runs one of this folder's TypeScript files with ts-node (transpile only) and tsconfig-paths, as
- * they import the workspace libs (decorators: Node's type stripping cannot run them).
- */
-function runTypeScript(file: string, input: unknown): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(workspaceRoot, 'bench', 'user-service', file), JSON.stringify(input)],
-      {
-        cwd: workspaceRoot,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(workspaceRoot, 'bench', 'user-service', 'tsconfig.json'),
-          TS_NODE_TRANSPILE_ONLY: 'true',
-          NODE_ENV: 'production',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    let errors = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${file} failed (${code}): ${errors}`))));
-  });
 }
 
 /** Granted exchanges in the auth server's audit lines, once the log has stopped growing. */
