@@ -1,14 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, Provider } from 'oidc-provider';
-import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { InjectAppConfig } from '@baton/config';
+import { describePostgresError } from '@baton/postgres';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { InjectOidcProvider, OIDC_ROUTES } from '../oidc/oidc.constants';
-import { onGrantTypeCheck } from '../oidc/provider-internals';
+import { beforeEveryGrant, onGrantTypeCheck } from '../oidc/provider-internals';
+import { AbuseLimitsUnavailableError, LIMITS_UNAVAILABLE_RETRY_AFTER_SECONDS } from './abuse-limits-unavailable.error';
 import { clientAddress } from './client-address';
+import type { FixedWindowLimiter } from './fixed-window-limiter';
 import { RateLimiterFactory } from './rate-limiter.factory';
-import { TokenBucket } from './token-bucket';
+import type { TokenBudget } from './token-budget';
 import { TokenRateLimitedError } from './token-rate-limited.error';
 
 type KoaMiddleware = Parameters<Provider['use']>[0];
@@ -29,7 +32,15 @@ interface TokenRequest {
   /** Whether the request still holds the failed-authentication point it reserved for its address. */
   reserved: boolean;
   retryAfterSeconds?: number;
+  /**
+   * The shared budget's answer to this request's charge (replicated mode): started when the client
+   * was authenticated, waited for right before the grant. Never rejects.
+   */
+  pendingCharge?: { readonly clientId: string; readonly outcome: Promise<ChargeOutcome> };
 }
+
+/** A charge's answer: granted (`wait` undefined), refused for `wait` seconds, or the store failed. */
+type ChargeOutcome = { readonly failed: false; readonly wait: number | undefined } | { readonly failed: true; readonly reason: string };
 
 /**
  * Abuse limits of the token endpoint, both answered `429 temporarily_unavailable` with `Retry-After`:
@@ -49,12 +60,18 @@ interface TokenRequest {
  *   as demo-app from one address spend that address's budget, not every demo-app user's.
  *
  * Every grant type counts. Intervals run on the monotonic clock: a wall-clock step changes nothing.
+ *
+ * Replicated mode (counts in PostgreSQL, see RateLimiterFactory): the listener oidc-provider calls
+ * once the client is authenticated is synchronous and cannot wait for a database, so it only
+ * starts the charge; `beforeEveryGrant` waits for its answer right before the grant runs and
+ * refuses there, with the same 429. A store that fails during a check refuses the request with
+ * `503 temporarily_unavailable` and `Retry-After` (fail closed), never a 500, never unchecked.
  */
 @Injectable()
 export class TokenEndpointLimits {
   private readonly logger = new Logger(TokenEndpointLimits.name);
-  private readonly budgets: TokenBucket;
-  private readonly authFailures: RateLimiterAbstract | undefined;
+  private readonly budgets: TokenBudget | undefined;
+  private readonly authFailures: FixedWindowLimiter | undefined;
   private readonly requests = new AsyncLocalStorage<TokenRequest>();
 
   constructor(
@@ -62,13 +79,15 @@ export class TokenEndpointLimits {
     @InjectOidcProvider() provider: Provider,
     limiters: RateLimiterFactory,
   ) {
-    this.budgets = new TokenBucket(config.tokenRatePerClient, config.tokenBurstPerClient);
+    this.budgets = limiters.createTokenBudget('token-client', config.tokenRatePerClient, config.tokenBurstPerClient);
     this.authFailures = limiters.create('client-auth-address', config.clientAuthMaxFailuresPerAddress, config.clientAuthFailureWindowSeconds);
     // Here, not in an OidcExtension's register(): oidc-provider composes its Koa middleware when
     // OidcHttpMiddleware takes `provider.callback()`, which Nest does before any lifecycle hook, so
     // a middleware added later would never run.
     provider.use((ctx, next) => this.limit(ctx, next, provider.proxy));
     onGrantTypeCheck(provider, (client) => this.authenticated(client));
+    // Only a shared store answers later than the listener; the in-memory one refuses in it, as it always did.
+    if (limiters.shared) beforeEveryGrant(provider, () => this.awaitCharge());
   }
 
   private async limit(ctx: KoaContext, next: KoaNext, trustProxy: boolean): Promise<void> {
@@ -77,10 +96,17 @@ export class TokenEndpointLimits {
       return;
     }
     const address = clientAddress(ctx.req, trustProxy);
-    const wait = await this.reserve(address);
+    let wait: number | undefined;
+    try {
+      wait = await this.reserve(address);
+    } catch (error) {
+      this.logger.error({ event: 'client_auth_limits_unavailable', reason: describePostgresError(error) });
+      refuse(ctx, 503, LIMITS_UNAVAILABLE_RETRY_AFTER_SECONDS, new AbuseLimitsUnavailableError().error_description);
+      return;
+    }
     if (wait !== undefined) {
       this.logger.warn({ event: 'client_auth_throttled', retryAfter: wait });
-      refuse(ctx, wait, `too many failed client authentications from this address; retry after ${wait} s`);
+      refuse(ctx, 429, wait, `too many failed client authentications from this address; retry after ${wait} s`);
       return;
     }
     // Only token requests take from a client's budget.
@@ -92,7 +118,7 @@ export class TokenEndpointLimits {
       // counted. Anything else (authenticated but refused later, a malformed request that never
       // reached the credentials, an error) was no failed authentication: the point comes back.
       const failed = ctx.status === 401 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
-      if (!failed) await this.giveBack(request);
+      if (!failed) await this.giveBack(request).catch((error: unknown) => this.giveBackFailed(error));
     }
     if (request.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(request.retryAfterSeconds));
   }
@@ -133,21 +159,54 @@ export class TokenEndpointLimits {
     if (request === undefined) return;
     // The listener cannot wait; the in-memory store answers without I/O, and a failing shared
     // store is logged, never turned into a refusal of an authenticated client.
-    this.giveBack(request).catch((error: unknown) =>
-      this.logger.error({ event: 'client_auth_give_back_failed', reason: error instanceof Error ? error.name : 'unknown' }),
-    );
+    this.giveBack(request).catch((error: unknown) => this.giveBackFailed(error));
     this.charge(client, request);
   }
 
-  /** One token from the budget of `client`, once per token request. */
+  /** A point not given back stays counted: safe side, so logged only (a shared store that failed). */
+  private giveBackFailed(error: unknown): void {
+    this.logger.error({ event: 'client_auth_give_back_failed', reason: describePostgresError(error) });
+  }
+
+  /**
+   * One token from the budget of `client`, once per token request. In memory the answer is there
+   * at once and a refusal is thrown here; from PostgreSQL it is kept for `awaitCharge`.
+   */
   private charge(client: Client, request: TokenRequest): void {
-    if (request.charged) return;
+    if (request.charged || this.budgets === undefined) return;
     request.charged = true;
     const key = client.clientAuthMethod === 'none' ? `${client.clientId} ${request.address}` : client.clientId;
-    const wait = this.budgets.take(key, performance.now());
+    const answer = this.budgets.take(key);
+    if (answer instanceof Promise) {
+      const outcome = answer.then(
+        (wait): ChargeOutcome => ({ failed: false, wait }),
+        (error: unknown): ChargeOutcome => ({ failed: true, reason: describePostgresError(error) }),
+      );
+      request.pendingCharge = { clientId: client.clientId, outcome };
+      return;
+    }
+    this.refuseIfOver(client.clientId, request, answer);
+  }
+
+  /** Right before the grant (replicated mode): waits for the request's charge, refuses over budget or without an answer. */
+  private async awaitCharge(): Promise<void> {
+    const request = this.requests.getStore();
+    const pending = request?.pendingCharge;
+    if (request === undefined || pending === undefined) return;
+    request.pendingCharge = undefined;
+    const outcome = await pending.outcome;
+    if (outcome.failed) {
+      request.retryAfterSeconds = LIMITS_UNAVAILABLE_RETRY_AFTER_SECONDS;
+      this.logger.error({ event: 'token_limits_unavailable', client: pending.clientId, reason: outcome.reason });
+      throw new AbuseLimitsUnavailableError();
+    }
+    this.refuseIfOver(pending.clientId, request, outcome.wait);
+  }
+
+  private refuseIfOver(clientId: string, request: TokenRequest, wait: number | undefined): void {
     if (wait === undefined) return;
     request.retryAfterSeconds = wait;
-    this.logger.warn({ event: 'token_rate_limited', client: client.clientId, retryAfter: wait });
+    this.logger.warn({ event: 'token_rate_limited', client: clientId, retryAfter: wait });
     throw new TokenRateLimitedError(wait);
   }
 }
@@ -157,8 +216,8 @@ function secondsUntil(ms: number): number {
 }
 
 /** The refusal an oidc-provider error would give (its error handler is not around this middleware). */
-function refuse(ctx: KoaContext, retryAfterSeconds: number, description: string): void {
-  ctx.status = 429;
+function refuse(ctx: KoaContext, status: 429 | 503, retryAfterSeconds: number, description: string): void {
+  ctx.status = status;
   ctx.set('Retry-After', String(retryAfterSeconds));
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { error: 'temporarily_unavailable', error_description: description };
