@@ -1,0 +1,96 @@
+import { CookieJar, TestPostgres } from '@baton/testing';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { InProcessAuthServer, startInProcess } from '../../test/support/in-process-auth-server';
+import { OidcStorage } from '../persistence/oidc-storage';
+import { PostgresOidcStore } from '../persistence/postgres-oidc-store';
+import { authorizeForCode, exchangeForMessageService, postForm, redeemCode, refresh } from './test-support/oidc-state.browser';
+
+jest.setTimeout(120_000);
+
+interface Cost {
+  /** Statements oidc-provider's storage sent (PostgresOidcStore). */
+  oidc: number;
+  /** Every statement the process sent to PostgreSQL (abuse limits and keys included; BEGIN/COMMIT count). */
+  all: number;
+}
+
+/**
+ * What one sign-in, refresh, client_credentials token and token exchange cost the database in the
+ * replicated mode (for docs/scaling.md): statements counted at the driver, warm (the second of two
+ * runs). The bounds fail the test when a change makes a flow talk to the database much more.
+ */
+describe('database statements per flow on PostgreSQL', () => {
+  let postgres: TestPostgres;
+  let server: InProcessAuthServer;
+  let store: PostgresOidcStore;
+  let sent = 0;
+
+  beforeAll(async () => {
+    postgres = await TestPostgres.start();
+    server = await startInProcess({
+      AUTH_SERVER_DATABASE_URL: await postgres.createDatabase(),
+      AUTH_SERVER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    });
+    const storage = server.app.get(OidcStorage);
+    if (!(storage instanceof PostgresOidcStore)) throw new Error('not on PostgreSQL');
+    store = storage;
+    const query = Client.prototype.query;
+    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      sent += 1;
+      return (query as (...parameters: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query);
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await server?.close();
+    await postgres?.stop();
+  });
+
+  async function cost(flow: () => Promise<unknown>): Promise<Cost> {
+    await flow();
+    const [oidcBefore, allBefore] = [store.statements, sent];
+    await flow();
+    return { oidc: store.statements - oidcBefore, all: sent - allBefore };
+  }
+
+  it('counts statements per sign-in, refresh, client_credentials and token exchange', async () => {
+    const alice = { username: 'alice', password: 'alice-password' };
+    const userService = `Basic ${Buffer.from('user-service:secret').toString('base64')}`;
+    const ok = <R extends { status: number }>(reply: R): R => {
+      expect(reply.status).toBe(200);
+      return reply;
+    };
+
+    let refreshToken = '';
+    let accessToken = '';
+    const signInFlow = async () => {
+      const issued = await authorizeForCode(server.baseUrl, new CookieJar(), alice);
+      const tokens = ok(await redeemCode(server.baseUrl, issued));
+      refreshToken = String(tokens.body['refresh_token']);
+      accessToken = String(tokens.body['access_token']);
+    };
+    const signIn = await cost(signInFlow);
+    const refreshCost = await cost(async () => {
+      refreshToken = String(ok(await refresh(server.baseUrl, refreshToken)).body['refresh_token']);
+    });
+    const clientCredentials = await cost(async () => ok(await postForm(server.baseUrl, '/oauth2/token', { grant_type: 'client_credentials' }, userService)));
+    const exchange = await cost(async () => ok(await exchangeForMessageService(server.baseUrl, accessToken)));
+
+    process.stdout.write(
+      `database statements per flow (oidc storage / all of the process): sign-in (authorize, login, consent, code) ${signIn.oidc} / ${signIn.all}, ` +
+        `refresh ${refreshCost.oidc} / ${refreshCost.all}, client_credentials ${clientCredentials.oidc} / ${clientCredentials.all}, ` +
+        `token exchange ${exchange.oidc} / ${exchange.all}\n`,
+    );
+    expect(signIn.oidc).toBeGreaterThan(5);
+    expect(signIn.oidc).toBeLessThanOrEqual(40);
+    expect(refreshCost.oidc).toBeGreaterThanOrEqual(3);
+    expect(refreshCost.oidc).toBeLessThanOrEqual(8);
+    // JWT access tokens are not stored: a client_credentials token needs no oidc state at all.
+    expect(clientCredentials.oidc).toBe(0);
+    // The exchange reads the subject's grant (revoked or not), nothing else.
+    expect(exchange.oidc).toBeLessThanOrEqual(2);
+    expect(signIn.all).toBeGreaterThanOrEqual(signIn.oidc);
+  });
+});
