@@ -356,16 +356,21 @@ class VirtualUser {
 // ---------------------------------------------------------------------------------------------
 // The balancer's view and the containers.
 
-async function balancerStatus() {
+/** The balancer's rows of the six replicas (HAProxy's CSV statistics), by replica name. */
+async function balancerRows() {
   const response = await fetch(STATS_URL, { signal: AbortSignal.timeout(5_000) });
   const [header, ...lines] = (await response.text()).trim().split('\n');
   const columns = header.replace(/^# /, '').split(',');
-  const status = new Map();
+  const rows = new Map();
   for (const line of lines) {
     const row = Object.fromEntries(line.split(',').map((value, index) => [columns[index], value]));
-    if (ALL_REPLICAS.includes(row.svname)) status.set(row.svname, row.status);
+    if (ALL_REPLICAS.includes(row.svname)) rows.set(row.svname, row);
   }
-  return status;
+  return rows;
+}
+
+async function balancerStatus() {
+  return new Map([...(await balancerRows())].map(([replica, row]) => [replica, row.status]));
 }
 
 async function waitUntilUp(replicas, timeoutMs) {
@@ -567,8 +572,11 @@ async function run() {
     kinds.set(record.kind, count);
   }
   for (const [kind, count] of [...kinds].sort()) say(`  ${kind.padEnd(48)} ${String(count.ok).padStart(6)} / ${count.failed}`);
-  say(`answers per replica: ${[...replicasSeen].sort().map(([replica, count]) => `${replica} ${count}`).join(', ')}`);
-  for (const replica of ALL_REPLICAS) if (!replicasSeen.has(replica)) problem(`${replica} never answered a request through the balancer`);
+  // The balancer's own count: message-service's replicas answer user-service, not this script.
+  const rows = await balancerRows();
+  say(`answers to this script per replica (X-Baton-Replica): ${[...replicasSeen].sort().map(([replica, count]) => `${replica} ${count}`).join(', ')}`);
+  say(`requests per replica (the balancer's count, health checks excluded): ${ALL_REPLICAS.map((replica) => `${replica} ${rows.get(replica)?.stot ?? '?'}`).join(', ')}`);
+  for (const replica of ALL_REPLICAS) if (!(Number(rows.get(replica)?.stot) > 0)) problem(`${replica} never served a request through the balancer`);
 
   const failures = records.filter((record) => !record.ok);
   const describe = (record) => `${record.kind} → ${record.status || 'no answer'} ${record.detail}${record.replica ? ` [${record.replica}]` : ''}`;
