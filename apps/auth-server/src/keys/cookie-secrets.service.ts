@@ -1,8 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { InjectAppConfig } from '@baton/config';
-import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
+import { AuthServerConfig } from '../config/auth-server.config';
 import { KeyMaterialError } from './key-material.error';
 import { readJsonFile, writeSecretFile } from './secret-file';
 
@@ -10,15 +8,16 @@ export const COOKIE_SECRETS_FILE_NAME = 'cookie-secrets.json';
 
 /**
  * Secrets that sign the session and interaction cookies. They must outlive a restart, or every
- * signed-in user would be signed out by it: AUTH_SERVER_COOKIE_SECRETS, else generated once into
- * the data folder (0600).
+ * signed-in user would be signed out by it: AUTH_SERVER_COOKIE_SECRETS; else, in replicated mode,
+ * the ones every replica shares in the database (generated once, encrypted), so a session cookie
+ * made by one replica is accepted by all; else generated once into the data folder (0600).
  */
-@Injectable()
 export class CookieSecretsService {
   readonly secrets: readonly string[];
 
-  constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig) {
-    this.secrets = config.cookieSecrets ?? loadOrGenerate(resolve(config.dataDir, COOKIE_SECRETS_FILE_NAME));
+  /** `fromDatabase`: the shared secrets read (or created) at start in replicated mode. */
+  constructor(config: AuthServerConfig, fromDatabase?: readonly string[]) {
+    this.secrets = config.cookieSecrets ?? fromDatabase ?? loadOrGenerate(resolve(config.dataDir, COOKIE_SECRETS_FILE_NAME));
   }
 }
 

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
+import type { Pool } from 'pg';
 import { AuthServerConfig } from '../config/auth-server.config';
 import { DeclarativeConfig } from '../declarative-config/declarative-config';
 import { ID_TOKEN_TTL_SECONDS } from '../oidc/oidc.constants';
 import { KeyMaterialError } from './key-material.error';
+import { DatabaseKeyStore } from './database-key-store';
+import { KeyEncryption } from './key-encryption';
 import { Rotation, rotateKeySet, serializeKeySet } from './key-rotation';
 import { readJsonFile, writeSecretFile } from './secret-file';
 import { parseKeySet, SIGNING_KEYS_FILE_NAME } from './signing-keys.service';
@@ -68,6 +71,41 @@ export function rotateKeys(options: RotateKeysOptions): RotateKeysResult {
   });
   writeSecretFile(file, serializeKeySet(rotation.keySet));
   return { ...rotation, file, retireAfterSeconds };
+}
+
+export interface RotateKeysInDatabaseOptions extends Omit<RotateKeysOptions, 'config'> {
+  readonly config: Pick<AuthServerConfig, 'signingAlgorithm' | 'keyEncryptionKey' | 'keyEncryptionKeyFile'>;
+  readonly pool: Pool;
+}
+
+/**
+ * The same rotation on the key set the replicas share in the database (AUTH_SERVER_DATABASE_URL
+ * without AUTH_SERVER_KEYS_FILE): one transaction holding the key state's row lock, so a second
+ * rotation at the same moment waits and then rotates the result of the first. Every replica sees
+ * the new version within a second or two and follows the schedule, without a restart.
+ */
+export async function rotateKeysInDatabase(options: RotateKeysInDatabaseOptions): Promise<RotateKeysResult & { readonly version: number }> {
+  const store = new DatabaseKeyStore(options.pool, KeyEncryption.fromConfig(options.config));
+  const retireAfterSeconds = longestTokenLifetimeSeconds(options.declarativeConfig);
+  const now = options.now ?? Date.now();
+  let rotation: Rotation & { readonly version: number };
+  try {
+    rotation = await store.update((keySet) =>
+      rotateKeySet(keySet, {
+        algorithm: options.config.signingAlgorithm,
+        now,
+        activationDelayMs: options.activationDelaySeconds * 1000,
+        retireAfterMs: retireAfterSeconds * 1000,
+      }),
+    );
+  } catch (error) {
+    // 42P01 undefined_table: no auth server ever started on this database.
+    if ((error as { code?: unknown }).code === '42P01') {
+      throw new KeyMaterialError('the database holds no signing keys yet: start the auth server once (it generates its first key)');
+    }
+    throw error;
+  }
+  return { ...rotation, file: 'the database', retireAfterSeconds };
 }
 
 /** `--activation-delay=<seconds>` (or `--activation-delay <seconds>`); anything else is refused. */

@@ -38,6 +38,12 @@ describe('production readiness', () => {
     expect(await productionProblems(config(provisioned), ownFile)).toEqual([]);
   });
 
+  it('accepts signing keys and cookie secrets held encrypted in the database (replicated mode)', async () => {
+    const replicated = { NODE_ENV: 'production', AUTH_SERVER_ISSUER: 'https://auth.example', METRICS_TOKEN: 'y'.repeat(40), AUTH_SERVER_DATABASE_URL: 'postgres://baton@db.internal:5432/baton' };
+    expect(await productionProblems(config({ ...replicated, AUTH_SERVER_KEY_ENCRYPTION_KEY: 'k'.repeat(40) }), ownFile)).toEqual([]);
+    expect(await productionProblems(config({ ...replicated, AUTH_SERVER_KEY_ENCRYPTION_KEY_FILE: '/run/secrets/kek' }), ownFile)).toEqual([]);
+  });
+
   it('accepts each problem once it is explicitly allowed', async () => {
     const allowed = config({
       NODE_ENV: 'production',

@@ -10,13 +10,31 @@ export const DEMO_USERS: readonly string[] = ['alice', 'bob'];
 
 type ReadinessConfig = Pick<
   AuthServerConfig,
-  'nodeEnv' | 'issuer' | 'keysFile' | 'cookieSecrets' | 'allowDemoConfig' | 'allowGeneratedKeys' | 'allowInsecureIssuer'
+  | 'nodeEnv'
+  | 'issuer'
+  | 'keysFile'
+  | 'cookieSecrets'
+  | 'allowDemoConfig'
+  | 'allowGeneratedKeys'
+  | 'allowInsecureIssuer'
+  | 'databaseUrl'
+  | 'keyEncryptionKey'
+  | 'keyEncryptionKeyFile'
 >;
 
 /**
+ * Replicated mode keeps generated keys and cookie secrets in the database, encrypted under the
+ * operator's key encryption key and shared by every replica: provisioned material, not something
+ * a lost data folder takes away.
+ */
+function keysHeldInDatabase(config: ReadinessConfig): boolean {
+  return config.databaseUrl !== null && (config.keyEncryptionKey !== null || config.keyEncryptionKeyFile !== null);
+}
+
+/**
  * What makes a production auth server unsafe to start, each naming the setting that fixes it:
- * the demo's published secrets and passwords, keys and cookie secrets generated on the fly
- * instead of provisioned, and an issuer without TLS. Empty outside production, or when every
+ * the demo's published secrets and passwords, keys and cookie secrets generated on the fly into the
+ * data folder instead of provisioned (or held encrypted in the database), and an issuer without TLS. Empty outside production, or when every
  * problem is explicitly allowed.
  */
 export async function productionProblems(config: ReadinessConfig, declarativeConfig: Pick<DeclarativeConfig, 'clients' | 'users' | 'source'>): Promise<string[]> {
@@ -40,7 +58,7 @@ export async function productionProblems(config: ReadinessConfig, declarativeCon
     }
   }
 
-  if (!config.allowGeneratedKeys) {
+  if (!config.allowGeneratedKeys && !keysHeldInDatabase(config)) {
     if (config.keysFile === null) {
       problems.push('signing keys would be generated in the data folder: set AUTH_SERVER_KEYS_FILE (or AUTH_SERVER_ALLOW_GENERATED_KEYS=true)');
     }
