@@ -22,6 +22,9 @@ export interface MigrationResult {
 export async function migrate(pool: Pool, component: string, migrations: readonly Migration[]): Promise<MigrationResult> {
   const newest = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
   return withTransaction(pool, async (client) => {
+    // One lock for every component first: two components of one process (or of two replicas)
+    // migrating at once would otherwise race on creating baton_schema_version (23505 on pg_type).
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', ['baton:migrate']);
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`baton:migrate:${component}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS baton_schema_version (
       component TEXT PRIMARY KEY,
