@@ -35,7 +35,9 @@ export class AppExceptionFilter implements ExceptionFilter {
     let error = 'server_error';
     let message = 'Something went wrong on our side.';
     let errorId: string | undefined;
+    let carried: Record<string, string> = {};
     if (exception instanceof HttpException) {
+      carried = carriedHeaders(exception);
       status = exception.getStatus();
       error = ERROR_CODES[status] ?? (status >= 500 ? 'server_error' : 'bad_request');
       const body = exception.getResponse();
@@ -51,11 +53,26 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     const path = (request.originalUrl ?? request.url ?? '').split('?')[0] ?? '';
     if (path.startsWith(`${INTERACTION_PATH}/`)) {
-      response.writeHead(status, PAGE_HEADERS);
+      response.writeHead(status, { ...carried, ...PAGE_HEADERS });
       response.end(errorPage({ title: 'Sign-in failed', message: errorId === undefined ? message : `${message} (error id ${errorId})`, code: error }));
       return;
     }
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    response.writeHead(status, { ...carried, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
     response.end(JSON.stringify(errorId === undefined ? { error, message } : { error, message, errorId }));
   }
+}
+
+/** The response headers an HttpException carries (the headers contract: `headers`, e.g. Retry-After), well-formed ones only. */
+function carriedHeaders(exception: HttpException): Record<string, string> {
+  const headers = (exception as HttpException & { headers?: unknown }).headers;
+  if (typeof headers !== 'object' || headers === null) return {};
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      (entry): entry is [string, string] =>
+        typeof entry[1] === 'string' &&
+        /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(entry[0]) &&
+        !/[\r\n\0]/.test(entry[1]) &&
+        !['content-type', 'set-cookie'].includes(entry[0].toLowerCase()),
+    ),
+  );
 }
