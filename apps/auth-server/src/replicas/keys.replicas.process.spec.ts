@@ -1,6 +1,7 @@
-import { AuthServerReplicas, CookieJar, startAuthServerReplicas, TestPostgres, workspaceRoot } from '@baton/testing';
+import { AuthServerReplicas, CookieJar, startAuthServer, startAuthServerReplicas, TestPostgres, workspaceRoot } from '@baton/testing';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify } from 'jose';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { authorizeForCode, exchangeForMessageService, postForm } from './test-support/oidc-state.browser';
@@ -139,6 +140,25 @@ describe('signing keys and cookie secrets shared by two auth-server replicas on 
     }, 10_000);
     expect(auth.replicas.map((harness) => harness.process.child.pid)).toEqual(pids);
     process.stdout.write(`rotate-keys: new key published at both replicas within ${published} ms, signing at both ${signing} ms after that\n`);
+  });
+
+  it('refuses to start a third replica given another key encryption key: one line, no stack, no key', async () => {
+    const wrongKey = randomBytes(32).toString('base64url');
+    const attempt = startAuthServer({
+      env: { AUTH_SERVER_ISSUER: auth.issuer, AUTH_SERVER_DATABASE_URL: auth.databaseUrl, AUTH_SERVER_KEY_ENCRYPTION_KEY: wrongKey },
+    });
+    const output = await attempt.then(
+      async (started) => {
+        await started.stop();
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    expect(output).toContain('exited with 1 before it was healthy');
+    expect(output).toContain('Invalid keys: cannot decrypt the signing keys: wrong AUTH_SERVER_KEY_ENCRYPTION_KEY?\n');
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(output).not.toContain(wrongKey);
+    expect(output).not.toContain(auth.keyEncryptionKey);
   });
 
   it('rotation under load through the balancer: zero failed requests, zero tokens failing verification', async () => {
