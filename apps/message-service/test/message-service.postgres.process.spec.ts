@@ -191,7 +191,9 @@ describe('message-service on PostgreSQL (processes)', () => {
       healthUrl: `http://127.0.0.1:${port}/health/ready`,
       timeoutMs: 40_000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Long enough for the process to reach its first connection attempt on a loaded machine
+    // (its log lines are buffered until start-up ends, so they cannot be waited for).
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
     await server.startServer();
     const process = await starting;
     running.push(process);
