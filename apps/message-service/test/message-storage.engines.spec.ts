@@ -1,4 +1,4 @@
-import { BadRequestException, INestApplication, NotFoundException } from '@nestjs/common';
+import { BadRequestException, INestApplication, Logger, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@baton/config';
 import { MessageListResponse, MessageResponse } from '@baton/dto';
@@ -437,5 +437,24 @@ describe('PostgreSQL only: a read-only database (a standby, default_transaction_
     const stored = await repository.insert({ from: 'bob', to: 'alice', text: 'writable again' });
     expect(await repository.findById(stored.id)).toEqual(stored);
     expect(await repository.findById(kept.id)).toEqual(kept);
+  });
+});
+
+describe('PostgreSQL only: durability', () => {
+  it('says at start when the database answers before its commits are on disk (synchronous_commit off)', async () => {
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const durable = await server.createDatabase('durable');
+      await (await open(durable)).onApplicationShutdown();
+      const message = 'synchronous_commit is off on the message database: messages answered 201 can be lost if its server crashes';
+      expect(warnings.mock.calls.map(([text]) => text)).not.toContain(message);
+
+      const lax = await server.createDatabase('lax');
+      await server.query(`ALTER DATABASE ${databaseName(lax)} SET synchronous_commit = off`);
+      await (await open(lax)).onApplicationShutdown();
+      expect(warnings.mock.calls.map(([text]) => text)).toContain(message);
+    } finally {
+      warnings.mockRestore();
+    }
   });
 });

@@ -78,6 +78,7 @@ export class PostgresMessagesRepository extends MessagesRepository {
       try {
         const { from, to } = await migrate(pool, MESSAGES_SCHEMA_COMPONENT, MESSAGES_MIGRATIONS);
         logger.log(`Opened ${location} (schema ${from === to ? `version ${to}` : `migrated from version ${from} to ${to}`})`);
+        await warnWithoutDurableCommits(pool, logger);
         return new PostgresMessagesRepository(pool, location);
       } catch (error) {
         if (isDatabaseUnavailable(error) && Date.now() < deadline) {
@@ -221,4 +222,16 @@ function toMessage(row: MessageRow): Message {
     text: row.text.toString('utf8'),
     createdAt: row.created_at.toISOString(),
   };
+}
+
+/**
+ * A 201 promises the message survives a crash of the database server; with synchronous_commit
+ * off the server answers before its write-ahead log is on disk. Set by the operator, not here
+ * (a stricter `remote_apply` must not be lowered), so it is said once at start.
+ */
+async function warnWithoutDurableCommits(pool: Pool, logger: Logger): Promise<void> {
+  const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+  if (rows[0]?.synchronous_commit === 'off') {
+    logger.warn('synchronous_commit is off on the message database: messages answered 201 can be lost if its server crashes');
+  }
 }
