@@ -122,16 +122,22 @@ describe('abuse limits in PostgreSQL (replicated mode)', () => {
 
   it('token buckets: a burst sent over both replicas at once gets exactly `burst` tokens, then the rate refills', async () => {
     const replicas = await twoReplicas();
-    const [a, b] = replicas.factories.map((factory) => factory.createTokenBudget('token-client', 1, 3) as TokenBudget);
+    // One token every 2 s: slow enough that a loaded machine's timing adds nothing to the burst.
+    const [a, b] = replicas.factories.map((factory) => factory.createTokenBudget('token-client', 0.5, 3) as TokenBudget);
     const answers = await Promise.all(Array.from({ length: 12 }, (_, request) => (request % 2 === 0 ? a : b).take('user-service')));
     expect(answers.filter((wait) => wait === undefined)).toHaveLength(3);
-    expect(answers.filter((wait) => wait === 1)).toHaveLength(9);
+    expect(answers.filter((wait) => wait === 2)).toHaveLength(9);
     // Another client has its own bucket.
     await expect(b.take('demo-app 10.0.0.1')).resolves.toBeUndefined();
-    // 1 per second (slow enough that a loaded machine's timing cannot add a token to the burst).
-    await sleep(1_100);
+    // 2.2 s pass on the database's clock (the row is moved back instead of sleeping): 1.1 tokens.
+    await pg.query("UPDATE abuse_token_buckets SET updated_at = updated_at - interval '2.2 seconds'", [], dbName(replicas.url));
     await expect(a.take('user-service')).resolves.toBeUndefined();
-    await expect(b.take('user-service')).resolves.toBe(1);
+    // 0.1 left: the next token is 1.8 s away.
+    await expect(b.take('user-service')).resolves.toBe(2);
+    // Refill stops at the burst however long the bucket was idle.
+    await pg.query("UPDATE abuse_token_buckets SET updated_at = updated_at - interval '1 hour'", [], dbName(replicas.url));
+    const after = await Promise.all(Array.from({ length: 6 }, (_, request) => (request % 2 === 0 ? a : b).take('user-service')));
+    expect(after.filter((wait) => wait === undefined)).toHaveLength(3);
     expect(replicas.factories[0].createTokenBudget('off', 0, 3)).toBeUndefined();
   });
 

@@ -1,9 +1,4 @@
 import { AuthServerReplicas, startAuthServerReplicas, TestPostgres } from '@baton/testing';
-import { exportJWK, generateKeyPair } from 'jose';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { clientCredentials, LimitAnswer, openSignInForm } from './test-support/abuse-limits.clients';
 
 jest.setTimeout(180_000);
@@ -39,17 +34,14 @@ const count = (answers: readonly LimitAnswer[], status: number) => answers.filte
 describe('abuse limits across two auth-server replicas on PostgreSQL (process)', () => {
   let postgres: TestPostgres;
   let auth: AuthServerReplicas;
-  let folder: string;
   /** The replicas' own URLs, each request of a burst to the next one. */
   let spread: (index: number) => string;
 
   beforeAll(async () => {
     postgres = await TestPostgres.start();
-    folder = mkdtempSync(join(tmpdir(), 'abuse-limits-replicas-'));
     auth = await startAuthServerReplicas({
       databaseUrl: await postgres.createDatabase('abuse'),
       env: {
-        ...(await sharedKeysEnv(folder)),
         AUTH_SERVER_LOGIN_MAX_FAILURES_PER_USER: String(MAX_FAILURES_PER_USER),
         AUTH_SERVER_LOGIN_MAX_FAILURES_PER_ADDRESS: '20',
         AUTH_SERVER_LOGIN_FAILURE_WINDOW_SECONDS: String(LOGIN_WINDOW_SECONDS),
@@ -65,7 +57,6 @@ describe('abuse limits across two auth-server replicas on PostgreSQL (process)',
   afterAll(async () => {
     await auth?.stop();
     await postgres?.stop();
-    if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
 
   it('[H01] 24 wrong passwords for one user at once over both replicas: exactly 5 are checked (401), 19 refused 429; then the right one is 429 at either', async () => {
@@ -136,10 +127,3 @@ describe('abuse limits across two auth-server replicas on PostgreSQL (process)',
   });
 });
 
-/** The keys file and cookie secrets both replicas share (until the key set lives in the database). */
-async function sharedKeysEnv(folder: string): Promise<Record<string, string>> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const file = join(folder, 'keys.json');
-  writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'abuse-replicas-1', alg: 'ES256', use: 'sig' }] }), { mode: 0o600 });
-  return { AUTH_SERVER_KEYS_FILE: file, AUTH_SERVER_COOKIE_SECRETS: randomBytes(32).toString('base64url') };
-}
