@@ -12,8 +12,10 @@ import { CookieSecretsService } from './cookie-secrets.service';
 import { DatabaseKeyStore } from './database-key-store';
 import { KeyEncryption } from './key-encryption';
 import { KeyMaterialError } from './key-material.error';
+import { loadDatabaseKeyMaterial } from './keys.module';
 import { rotateKeySet } from './key-rotation';
 import { rotateKeysInDatabase } from './rotate-keys';
+import { generateSigningKey } from './signing-key';
 import { SigningKeysService } from './signing-keys.service';
 
 jest.setTimeout(90_000);
@@ -40,13 +42,17 @@ function pool(url: string): Pool {
   return created;
 }
 
-function replicatedConfig(url: string, keyEncryptionKey: string) {
-  return loadConfig(authServerConfig.schema, {
+function replicatedEnv(url: string, keyEncryptionKey = secret()): Record<string, string> {
+  return {
     LOG_LEVEL: 'silent',
     AUTH_SERVER_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'db-keys-')), 'data'),
     AUTH_SERVER_DATABASE_URL: url,
     AUTH_SERVER_KEY_ENCRYPTION_KEY: keyEncryptionKey,
-  });
+  };
+}
+
+function replicatedConfig(url: string, keyEncryptionKey: string) {
+  return loadConfig(authServerConfig.schema, replicatedEnv(url, keyEncryptionKey));
 }
 
 /** A SigningKeysService the way KeysModule builds one in replicated mode. */
@@ -167,6 +173,39 @@ describe('DatabaseKeyStore', () => {
     await expect(rotateKeysInDatabase({ config, declarativeConfig: { resourceServers: [] }, activationDelaySeconds: 0, pool: pool(url) })).rejects.toThrow(
       'the database holds no signing keys yet: start the auth server once',
     );
+  });
+});
+
+describe('what the environment provides wins over the database (replicated mode)', () => {
+  it('AUTH_SERVER_KEYS_FILE: every replica signs with the file; only the cookie secret is shared through the database', async () => {
+    const url = await postgres.createDatabase('keys');
+    const folder = mkdtempSync(join(tmpdir(), 'keys-file-'));
+    const file = join(folder, 'keys.json');
+    const { privateJwk } = generateSigningKey('ES256');
+    writeFileSync(file, JSON.stringify({ keys: [{ ...privateJwk, kid: 'operator-key' }] }), { mode: 0o600 });
+    const config = loadConfig(authServerConfig.schema, { LOG_LEVEL: 'silent', AUTH_SERVER_DATA_DIR: join(folder, 'data'), AUTH_SERVER_DATABASE_URL: url, AUTH_SERVER_KEY_ENCRYPTION_KEY: secret(), AUTH_SERVER_KEYS_FILE: file });
+    const material = await loadDatabaseKeyMaterial(config, { pool: pool(url) });
+    expect(material?.signing).toBeUndefined();
+    expect(material?.cookieSecrets).toHaveLength(1);
+    const keys = new SigningKeysService(config, undefined);
+    expect([keys.source, keys.signingKey.kid]).toEqual(['keys-file', 'operator-key']);
+    expect(await postgres.query('SELECT kid FROM auth_server_signing_keys', [], dbName(url))).toEqual([]);
+  });
+
+  it('AUTH_SERVER_COOKIE_SECRETS: those sign the cookies and none is stored in the database', async () => {
+    const url = await postgres.createDatabase('keys');
+    const cookieSecret = 'c'.repeat(40);
+    const config = loadConfig(authServerConfig.schema, { ...replicatedEnv(url), AUTH_SERVER_COOKIE_SECRETS: cookieSecret });
+    const material = await loadDatabaseKeyMaterial(config, { pool: pool(url) });
+    expect(material?.cookieSecrets).toBeUndefined();
+    expect(material?.signing?.keySet.keys).toHaveLength(1);
+    expect(new CookieSecretsService(config, material?.cookieSecrets).secrets).toEqual([cookieSecret]);
+    expect(await postgres.query('SELECT position FROM auth_server_cookie_secrets', [], dbName(url))).toEqual([]);
+  });
+
+  it('embedded mode (no database URL): nothing is read from a database', async () => {
+    const config = loadConfig(authServerConfig.schema, { LOG_LEVEL: 'silent', AUTH_SERVER_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'embedded-')), 'data') });
+    expect(await loadDatabaseKeyMaterial(config, { pool: undefined })).toBeUndefined();
   });
 });
 

@@ -10,7 +10,7 @@ import { SigningKeysService } from './signing-keys.service';
 /** The key material read from the database at start (replicated mode), before anything that signs is built. */
 const DATABASE_KEY_MATERIAL = Symbol('DATABASE_KEY_MATERIAL');
 
-interface LoadedKeyMaterial extends DatabaseKeyMaterial {
+export interface LoadedKeyMaterial extends DatabaseKeyMaterial {
   readonly store: DatabaseKeyStore;
 }
 
@@ -19,7 +19,7 @@ interface LoadedKeyMaterial extends DatabaseKeyMaterial {
  * them on the very first start. What the environment provides (AUTH_SERVER_KEYS_FILE,
  * AUTH_SERVER_COOKIE_SECRETS) wins over the database and is not stored there. Embedded mode: nothing.
  */
-async function loadDatabaseKeyMaterial(config: AuthServerConfig, database: AuthServerDatabase): Promise<LoadedKeyMaterial | undefined> {
+export async function loadDatabaseKeyMaterial(config: AuthServerConfig, database: Pick<AuthServerDatabase, 'pool'>): Promise<LoadedKeyMaterial | undefined> {
   if (database.pool === undefined) return undefined;
   const store = new DatabaseKeyStore(database.pool, KeyEncryption.fromConfig(config));
   await store.migrate();

@@ -125,6 +125,7 @@ describe('signing keys and cookie secrets shared by two auth-server replicas on 
     const rotation = await rotateKeys(4);
     expect(rotation.stdout).toContain('rotated the signing keys in the database postgres://');
     expect(rotation.stdout).not.toContain(auth.keyEncryptionKey);
+    expect(rotation.stdout).not.toContain(new URL(auth.databaseUrl).password);
     expect(rotation.stdout).toMatch(/previous key \S+: signs until then/);
     const rotatedAt = Date.now();
 
