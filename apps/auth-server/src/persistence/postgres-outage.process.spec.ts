@@ -63,10 +63,10 @@ describe('auth server on PostgreSQL when the database stops (process)', () => {
     try {
       const refused = await postToken({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo-app' });
       expect(refused.status).toBe(503);
-      expect(refused.body).toEqual({
-        error: 'temporarily_unavailable',
-        error_description: 'The server cannot store this request now; nothing was changed. Try again later.',
-      });
+      // Whichever part of the request reaches the database first answers: the request limits
+      // (shared in the database too) or oidc-provider's storage; the same OAuth error either way.
+      expect(refused.body['error']).toBe('temporarily_unavailable');
+      expect(String(refused.body['error_description'])).toMatch(/^The server cannot (store this request|check its request limits) now; nothing was (changed|tried)\. Try again later\.$/);
       expect(refused.headers.get('cache-control')).toBe('no-store');
       expect(refused.headers.get('pragma')).toBe('no-cache');
 
@@ -86,7 +86,7 @@ describe('auth server on PostgreSQL when the database stops (process)', () => {
 
     // One line per refusal with the SQLSTATE or socket error, no stack, no URL, no token.
     const refusals = jsonLogLines(auth.process.logs).filter((line) => /refused by the database/.test(String(line.msg ?? line['message'])));
-    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
     expect(refusals[0]).toMatchObject({ level: 'error' });
     expect(String(refusals[0]?.msg ?? refusals[0]?.['message'])).toMatch(/: (ECONNREFUSED|57P01|57P03|08\w{3}|[^:]*connection[^:]*)/i);
     expect(auth.process.logs).not.toMatch(/\n\s+at /);

@@ -1,9 +1,4 @@
 import { AuthServerReplicas, CookieJar, startAuthServerReplicas, TestPostgres } from '@baton/testing';
-import { exportJWK, generateKeyPair } from 'jose';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { authorizeForCode, exchangeForMessageService, FormReply, redeemCode, refresh, revokeRefreshToken } from './test-support/oidc-state.browser';
 
 jest.setTimeout(180_000);
@@ -22,18 +17,16 @@ const ROUNDS = 5;
 describe('oidc-provider state across two auth-server replicas on PostgreSQL (process)', () => {
   let postgres: TestPostgres;
   let auth: AuthServerReplicas;
-  let folder: string;
 
+  // The default replicated configuration: signing keys and cookie secrets come from the database too.
   beforeAll(async () => {
     postgres = await TestPostgres.start();
-    folder = mkdtempSync(join(tmpdir(), 'oidc-state-replicas-'));
-    auth = await startAuthServerReplicas({ databaseUrl: await postgres.createDatabase(), env: await sharedKeysEnv(folder) });
+    auth = await startAuthServerReplicas({ databaseUrl: await postgres.createDatabase() });
   });
 
   afterAll(async () => {
     await auth?.stop();
     await postgres?.stop();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   const [a, b] = [0, 1].map((index) => () => auth.replicas[index]?.issuer as string);
@@ -140,13 +133,3 @@ describe('oidc-provider state across two auth-server replicas on PostgreSQL (pro
   });
 });
 
-/**
- * One signing key and one cookie secret for both replicas, given to each (AUTH_SERVER_KEYS_FILE,
- * AUTH_SERVER_COOKIE_SECRETS), while the replicas do not share them through the database yet.
- */
-async function sharedKeysEnv(folder: string): Promise<Record<string, string>> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const file = join(folder, 'keys.json');
-  writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'replicas-1', alg: 'ES256', use: 'sig' }] }), { mode: 0o600 });
-  return { AUTH_SERVER_KEYS_FILE: file, AUTH_SERVER_COOKIE_SECRETS: randomBytes(32).toString('base64url') };
-}
