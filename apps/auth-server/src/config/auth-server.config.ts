@@ -189,6 +189,11 @@ export const authServerConfig = withReplicationRules(withObservabilityRules(defi
     min: 1,
     max: 1_000_000,
   }),
+  trustProxy: booleanEntry('AUTH_SERVER_TRUST_PROXY', {
+    description:
+      'A load balancer or TLS proxy is in front: take the client address (for the per-address abuse limits) from the last X-Forwarded-For entry and https from X-Forwarded-Proto; always on for an https issuer. Off with nothing in front: a client could pick its own address',
+    default: false,
+  }),
   allowDemoConfig: booleanEntry('AUTH_SERVER_ALLOW_DEMO_CONFIG', {
     description: 'Production mode only: start even though the declarative file holds the demo client secrets or demo users',
     default: false,

@@ -81,8 +81,10 @@ export class OidcProviderFactory {
     grantReferences.attachTo(provider);
     const introspection = new JwtIntrospection(this.config.issuer, () => this.signingKeys.publicJwks().keys as readonly PublicJwk[], this.introspectionRights);
     // An https issuer is usually served through a TLS-terminating proxy: trust its X-Forwarded-Proto,
-    // or oidc-provider could not set the Secure cookies over the proxy's plain-http hop.
-    provider.proxy = this.httpsIssuer;
+    // or oidc-provider could not set the Secure cookies over the proxy's plain-http hop. Replicas
+    // behind a load balancer (AUTH_SERVER_TRUST_PROXY) need its X-Forwarded-For, or every client
+    // would have the balancer's address and share one per-address limit.
+    provider.proxy = this.httpsIssuer || this.config.trustProxy;
     provider.registerGrantType(
       clientCredentials.grantType,
       clientCredentials.createClientCredentialsHandler(this.resourceServers),
