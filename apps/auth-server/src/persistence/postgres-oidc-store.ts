@@ -90,8 +90,8 @@ export class PostgresOidcStore extends OidcStorage implements OnModuleDestroy {
   private failure: string | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> = Promise.resolve();
-  /** Statements sent to the database by this store (measurements and tests). */
-  statements = 0;
+  /** Statements this store sent to the database, by kind (measurements for capacity planning, and tests). */
+  readonly statements = { read: 0, write: 0 };
 
   private constructor(private readonly pool: Pool) {
     super();
@@ -161,7 +161,7 @@ export class PostgresOidcStore extends OidcStorage implements OnModuleDestroy {
 
   async ping(): Promise<void> {
     // Straight to the pool: a probe that fails is readiness' answer, not a failed request to log.
-    this.statements += 1;
+    this.statements.read += 1;
     await this.pool.query('SELECT 1');
   }
 
@@ -191,7 +191,7 @@ export class PostgresOidcStore extends OidcStorage implements OnModuleDestroy {
   }
 
   private async query<R extends QueryResultRow = QueryResultRow>(kind: 'read' | 'write', sql: string, values: unknown[]) {
-    this.statements += 1;
+    this.statements[kind] += 1;
     try {
       const result = await this.pool.query<R>(sql, values);
       if (kind === 'write' && this.failure !== undefined) {
