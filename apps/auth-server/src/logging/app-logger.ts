@@ -10,17 +10,15 @@ const NEST_LEVELS: Record<Exclude<LogLevel, 'silent'>, NestLogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
-/** Error codes of configuration problems main.ts reports itself, in one line. */
-const CONFIGURATION_ERROR_CODES = new Set(['KEY_MATERIAL_INVALID', 'DECLARATIVE_CONFIG_INVALID', 'CONFIG_INVALID']);
-
 /**
- * ConsoleLogger that leaves configuration errors thrown while Nest builds the app to main.ts:
- * Nest's ExceptionHandler would log them with a stack trace before main.ts prints its one line.
+ * ConsoleLogger that leaves errors thrown while Nest builds the app to main.ts: Nest's
+ * ExceptionHandler would log them with a stack trace (a bad configuration, a database that cannot
+ * be reached at start) before main.ts prints its one line. `abortOnError: false` makes every such
+ * error reach main.ts, and the ExceptionHandler logs nothing else.
  */
 class AppLogger extends ConsoleLogger {
   override error(message: unknown, ...rest: unknown[]): void {
-    const code = (message as { code?: unknown } | null)?.code;
-    if (rest.at(-1) === 'ExceptionHandler' && typeof code === 'string' && CONFIGURATION_ERROR_CODES.has(code)) return;
+    if (rest.at(-1) === 'ExceptionHandler') return;
     super.error(message, ...rest);
   }
 }
