@@ -38,6 +38,8 @@ export class OidcAdapter implements Adapter {
    */
   async consume(id: string): Promise<void> {
     if (await this.storage.consume(this.model, id)) return;
+    // A pushed authorization request used twice is refused the way oidc-provider refuses a used one.
+    if (this.model === 'PushedAuthorizationRequest') throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
     const grantId = (await this.storage.find(this.model, 'id', id))?.grantId;
     if (typeof grantId === 'string') {
       await this.storage.revokeByGrantId(grantId);

@@ -152,6 +152,15 @@ describe.each(engines)('OidcStorage on $name', ({ open }) => {
     expect(await storage.find('RefreshToken', 'id', 'r-unrelated')).toEqual({ grantId: 'g2' });
   });
 
+  it('refuses a pushed authorization request consumed concurrently as an invalid request_uri', async () => {
+    const requests = new OidcAdapter(storage, 'PushedAuthorizationRequest');
+    await requests.upsert('p1', { clientId: 'demo-app' }, 60);
+    const outcomes = await Promise.allSettled([requests.consume('p1'), requests.consume('p1')]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    expect(refused?.reason).toMatchObject({ error: 'invalid_request_uri', statusCode: 400 });
+  });
+
   it('answers ready: it pings and its write probe stores', async () => {
     await storage.ping();
     expect(await storage.probeWrite()).toBeUndefined();
