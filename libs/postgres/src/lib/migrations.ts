@@ -15,17 +15,17 @@ export interface MigrationResult {
 /**
  * Brings `component`'s tables to the newest version at start. Idempotent, and safe when several
  * replicas start at once: everything runs in one transaction that first takes a transaction-level
- * advisory lock for the component, so a second replica waits, then finds the work done (even
+ * advisory lock (one for all components), so a second replica waits, then finds the work done (even
  * `CREATE TABLE IF NOT EXISTS` can fail with a unique violation when two sessions race it without
  * a lock). A database newer than this code is refused instead of being used half-understood.
  */
 export async function migrate(pool: Pool, component: string, migrations: readonly Migration[]): Promise<MigrationResult> {
   const newest = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
   return withTransaction(pool, async (client) => {
-    // One lock for every component first: two components of one process (or of two replicas)
-    // migrating at once would otherwise race on creating baton_schema_version (23505 on pg_type).
+    // One lock for every component, not one per component: two components of one process (or of
+    // two replicas) migrating at once would otherwise race on creating baton_schema_version
+    // (23505 on pg_type). Migrations are rare and short; serialising them all costs nothing.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', ['baton:migrate']);
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`baton:migrate:${component}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS baton_schema_version (
       component TEXT PRIMARY KEY,
       version INTEGER NOT NULL,

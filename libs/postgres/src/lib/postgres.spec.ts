@@ -38,6 +38,29 @@ describe('@baton/postgres against a real PostgreSQL', () => {
     }
   });
 
+  it('migrates several components of several replicas at once on one fresh database', async () => {
+    const url = await server.createDatabase();
+    const pools = Array.from({ length: 3 }, () => createPostgresPool(url, { applicationName: 'spec', max: 3 }));
+    try {
+      const components = ['oidc', 'keys', 'limits'];
+      await Promise.all(
+        pools.flatMap((pool) => components.map((component) => migrate(pool, component, [{ version: 1, sql: `CREATE TABLE ${component}_table (id INT)` }]))),
+      );
+      const versions = await server.query<{ component: string; version: number }>(
+        'SELECT component, version FROM baton_schema_version ORDER BY component',
+        [],
+        new URL(url).pathname.slice(1),
+      );
+      expect(versions).toEqual([
+        { component: 'keys', version: 1 },
+        { component: 'limits', version: 1 },
+        { component: 'oidc', version: 1 },
+      ]);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
   it('refuses a database whose schema is newer than the code', async () => {
     const url = await server.createDatabase();
     const pool = createPostgresPool(url, { applicationName: 'spec' });
