@@ -20,6 +20,7 @@ const SCHEMA_VERSION = 1;
 const RECOVERY_PROBE_BYTES = 128 * 1024;
 
 /**
+ * The embedded engine of OidcStorage (PostgresOidcStore is the replicated one):
  * oidc-provider's state (sessions, interactions, grants, codes, refresh tokens) in one SQLite
  * table (node:sqlite, synchronous: each statement is a few microseconds, and one process owns the
  * file). A file in the data folder by default, so a restart loses nothing; `:memory:` for tests.
