@@ -5,11 +5,12 @@ const schema = { ...commonConfig, ...observabilityConfig };
 const appConfig = withObservabilityRules(defineAppConfig('testService', schema));
 
 describe('observabilityConfig', () => {
-  it('has defaults that work on a fresh machine: /metrics open, 8 s to drain (inside the 10 s Docker gives), 1 s for idle connections', () => {
+  it('has defaults that work on a fresh machine: /metrics open, 8 s to drain (inside the 10 s Docker gives), 1 s for idle connections, no balancer delay', () => {
     const values = loadConfig(schema, {});
     expect(values.metricsToken).toBe('');
     expect(values.shutdownTimeoutMs).toBe(8_000);
     expect(values.shutdownIdleGraceMs).toBe(1_000);
+    expect(values.shutdownDrainDelayMs).toBe(0);
     expect(observabilityOptionsFromConfig(values, { service: 'test-service' })).toEqual({
       service: 'test-service',
       logLevel: 'info',
@@ -17,6 +18,7 @@ describe('observabilityConfig', () => {
       metricsToken: undefined,
       shutdownTimeoutMs: 8_000,
       shutdownIdleGraceMs: 1_000,
+      shutdownDrainDelayMs: 0,
     });
   });
 

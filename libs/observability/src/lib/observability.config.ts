@@ -33,6 +33,13 @@ export const observabilityConfig = {
     min: 0,
     max: 300_000,
   }),
+  shutdownDrainDelayMs: integerEntry('SHUTDOWN_DRAIN_DELAY_MS', {
+    description:
+      'Behind a load balancer: after SIGTERM, how long to keep accepting and serving (while /health/ready answers 503) before the listener closes, so the balancer stops sending first; longer than its health check takes to notice. 0: close at once',
+    default: 0,
+    min: 0,
+    max: 60_000,
+  }),
   shutdownIdleGraceMs: integerEntry('SHUTDOWN_IDLE_GRACE_MS', {
     description:
       'After SIGTERM, how long idle keep-alive connections stay open so a request already sent on one is answered (with Connection: close), in milliseconds',
@@ -63,6 +70,7 @@ export function observabilityOptionsFromConfig(
     metricsToken: config.metricsToken || undefined,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdownIdleGraceMs: config.shutdownIdleGraceMs,
+    shutdownDrainDelayMs: config.shutdownDrainDelayMs,
   };
 }
 

@@ -26,6 +26,14 @@ export interface ObservabilityModuleOptions {
    */
   shutdownIdleGraceMs?: number;
   /**
+   * Behind a load balancer: after SIGTERM, how long the service keeps accepting and serving (with
+   * `/health/ready` at 503 and `Connection: close`) before it closes its listener, so the balancer
+   * takes it out before connections are refused. Closing at once resets connections the kernel had
+   * already accepted into the listen queue, under requests the balancer may not retry (a POST).
+   * Default 0 (nothing in front: close at once). Counted before `shutdownTimeoutMs`.
+   */
+  shutdownDrainDelayMs?: number;
+  /**
    * Providers that decide `GET /health/ready`, each with a `check()` (see `ReadinessCheck`),
    * found anywhere in the app. None: ready as soon as the app listens.
    */
@@ -48,6 +56,7 @@ export interface ResolvedObservabilityOptions {
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
   readonly shutdownIdleGraceMs: number;
+  readonly shutdownDrainDelayMs: number;
   readonly readiness: readonly InjectionToken<ReadinessCheck>[];
   readonly routeOf: (request: IncomingMessage) => string | undefined;
   readonly logDestination: DestinationStream | undefined;
@@ -65,6 +74,10 @@ export function resolveObservabilityOptions(options: ObservabilityModuleOptions)
   if (!Number.isSafeInteger(shutdownIdleGraceMs) || shutdownIdleGraceMs < 0) {
     throw new Error('ObservabilityModule: shutdownIdleGraceMs must be a whole number of 0 or more');
   }
+  const shutdownDrainDelayMs = options.shutdownDrainDelayMs ?? 0;
+  if (!Number.isSafeInteger(shutdownDrainDelayMs) || shutdownDrainDelayMs < 0) {
+    throw new Error('ObservabilityModule: shutdownDrainDelayMs must be a whole number of 0 or more');
+  }
   return {
     service: options.service,
     version: options.version ?? serviceVersion(),
@@ -73,6 +86,7 @@ export function resolveObservabilityOptions(options: ObservabilityModuleOptions)
     metricsToken: options.metricsToken || undefined,
     shutdownTimeoutMs,
     shutdownIdleGraceMs,
+    shutdownDrainDelayMs,
     readiness: options.readiness ?? [],
     routeOf: options.routeOf ?? (() => undefined),
     logDestination: options.logDestination,

@@ -66,6 +66,25 @@ describe('GracefulShutdown (real HTTP)', () => {
     expect(test.logs.where({ context: 'GracefulShutdown', msg: 'stopped' })).toHaveLength(1);
   });
 
+  it('with a drain delay, reports not ready but keeps accepting new connections until the delay is over, then closes', async () => {
+    test = await startTestApp({ shutdownTimeoutMs: 5_000, shutdownDrainDelayMs: 600 });
+    const startedAt = performance.now();
+    const stopped = test.app.get(GracefulShutdown).shutdown(test.app, 'SIGTERM');
+    // The balancer's health check sees 503 at once...
+    const ready = await fetch(`${test.baseUrl}/health/ready`);
+    expect(ready.status).toBe(503);
+    // ...while a request it still sends on a new connection is served, telling it to close.
+    const served = await fetch(`${test.baseUrl}/items/1`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    expect(test.recorder.closedAt).toBeUndefined();
+    await expect(stopped).resolves.toBe(0);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(590);
+    // Afterwards the listener is closed: a new connection is refused.
+    await expect(fetch(`${test.baseUrl}/health/live`)).rejects.toThrow();
+    expect(test.logs.where({ context: 'GracefulShutdown', msg: 'not ready; still serving for 600 ms so the load balancer stops sending first' })).toHaveLength(1);
+  });
+
   it('cuts off what is still running at the deadline and still closes the app', async () => {
     test = await startTestApp({ shutdownTimeoutMs: 300 });
     const slow = fetch(`${test.baseUrl}/slow`).then(

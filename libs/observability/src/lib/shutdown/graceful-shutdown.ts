@@ -9,6 +9,10 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * Stops a service the way an orchestrator expects on SIGTERM (or Ctrl-C):
+ * 0. behind a load balancer (`shutdownDrainDelayMs` > 0): report not ready and answer
+ *    `Connection: close`, but keep accepting and serving for that long, so the balancer's health
+ *    check takes the replica out before its connections are refused (a listener closed at once
+ *    resets connections already in the kernel's accept queue, under requests sent on them);
  * 1. stop accepting connections, answer `Connection: close` from now on, and report not ready;
  * 2. let the requests in flight finish, for at most `shutdownTimeoutMs`, then cut the rest; keep
  *    idle keep-alive connections open for `shutdownIdleGraceMs` (and while requests are still in
@@ -78,6 +82,11 @@ export class GracefulShutdown {
     );
     for (const response of this.inFlight) {
       if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
+    if (this.options.shutdownDrainDelayMs > 0) {
+      this.logger.log(`not ready; still serving for ${this.options.shutdownDrainDelayMs} ms so the load balancer stops sending first`);
+      // setTimeout runs on the monotonic clock: a wall-clock step does not shorten the drain.
+      await new Promise((resolve) => setTimeout(resolve, this.options.shutdownDrainDelayMs));
     }
     const cutOff = await this.closeServer(server);
     if (cutOff > 0) this.logger.warn(`${cutOff} request(s) still running after ${this.options.shutdownTimeoutMs} ms were cut off`);
