@@ -471,7 +471,11 @@ async function run() {
     // (c) rotate the signing key in one replica; every replica signs with it after the delay.
     phase = 'rotate';
     const kidsBefore = await jwksKids();
-    const activationDelay = 5;
+    // Longer than the resource servers' JWKS refetch interval (15 s by default in
+    // @baton/resource-server) plus the few seconds replicas take to see a new key set: a resource
+    // server that fetched the JWKS just before the rotation may refetch when the first token
+    // signed with the new key reaches it. A shorter delay fails requests with 401 unknown key.
+    const activationDelay = 25;
     const rotation = await docker(['exec', CONTAINERS['auth-server-1'], 'node', 'rotate-keys.js', `--activation-delay=${activationDelay}`]);
     say(`(c) rotate-keys in auth-server-1 (keys before: ${kidsBefore.join(' ')}):`);
     for (const line of rotation.split('\n')) say(`      ${line}`);
