@@ -1,5 +1,10 @@
-import { TestPostgres } from '@baton/testing';
-import { createPostgresPool, describePostgresError, isDatabaseUnavailable, migrate, redactPostgresUrl } from '../index';
+import { createPostgresPool, describePostgresError, isDatabaseUnavailable, migrate, redactPostgresUrl } from '@baton/postgres';
+import { TestPostgres } from './test-postgres';
+
+/*
+ * @baton/postgres against the real server TestPostgres starts. The spec lives here, not in
+ * libs/postgres: a util lib may not import the testing lib (module boundaries).
+ */
 
 jest.setTimeout(60_000);
 
@@ -26,7 +31,7 @@ describe('@baton/postgres against a real PostgreSQL', () => {
       // Exactly one replica applied the two steps; the others found version 2 already there.
       expect(results.filter((result) => result.from === 0)).toHaveLength(1);
       expect(results.filter((result) => result.from === 2)).toHaveLength(7);
-      expect(await migrate(pools[0]!, 'spec', migrations)).toEqual({ from: 2, to: 2 });
+      expect(await migrate(pools[0] as (typeof pools)[number], 'spec', migrations)).toEqual({ from: 2, to: 2 });
       const columns = await server.query<{ column_name: string }>(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'item' ORDER BY column_name",
         [],
