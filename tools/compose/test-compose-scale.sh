@@ -72,6 +72,10 @@ cleanup() {
       log "logs of the stack (last 60 lines per container)"
       compose 60 logs --no-color --tail=60 2>&1 | sed 's/^/   | /'
     fi
+    if [[ "${BATON_COMPOSE_KEEP_WORKDIR:-}" == 1 ]]; then
+      # Every container's whole log, for a look at a run after the fact.
+      compose 60 logs --no-color --timestamps >"$workdir/stack.log" 2>&1
+    fi
     log "tearing down"
     compose 120 down --volumes --remove-orphans --timeout 10 >"$workdir/down.log" 2>&1
     kill -TERM "$dockerd_pid" 2>/dev/null
