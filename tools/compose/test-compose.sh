@@ -51,6 +51,8 @@ node_bin="$root/node_modules/node/bin/node"
 # 20.10 engine expects (BuildKit without buildx, for instance).
 # Every call has a time limit, so that a hung engine ends the run instead of CI's clock.
 docker_cli() { timeout 300 "${DOCKER_CLI:-/usr/bin/docker}" "$@"; }
+# start_private_dockerd, build_standin_image (shared with the other compose test)
+source "$root/tools/compose/private-engine.sh"
 # compose <seconds> <docker-compose arguments>
 compose() {
   local limit=$1
@@ -139,60 +141,10 @@ rm -rf "$broken_dir"
 pass "both checks refuse a copy with an unknown service key"
 
 # ---------------------------------------------------------------------------------------------
-# A second engine would share the default bridge (docker0) and the iptables chains with the first.
-if other_dockerd="$(pgrep -x dockerd)"; then
-  fail "dockerd already runs here (pid $(echo $other_dockerd)): this test starts its own engine and would disturb that one"
-fi
-workdir="$(mktemp -d /tmp/baton-compose.XXXXXX)"
-log "starting dockerd in $workdir"
-# -H before the daemon exists, so every docker / docker-compose call below uses this daemon only.
-export DOCKER_HOST="unix://$workdir/docker.sock"
-dockerd --data-root "$workdir/data" --exec-root "$workdir/exec" -H "$DOCKER_HOST" \
-  --pidfile "$workdir/docker.pid" >"$workdir/dockerd.log" 2>&1 &
-dockerd_pid=$!
-for _ in $(seq 1 300); do
-  docker_cli info >/dev/null 2>&1 && break
-  kill -0 "$dockerd_pid" 2>/dev/null || { tail -20 "$workdir/dockerd.log" >&2; fail "dockerd exited at start"; }
-  sleep 0.2
-done
-docker_cli info >/dev/null 2>&1 || { tail -20 "$workdir/dockerd.log" >&2; fail "dockerd did not answer in 60 s"; }
-pass "dockerd $(docker_cli version --format '{{.Server.Version}}') up (pid $dockerd_pid)"
+start_private_dockerd baton-compose
 
 # ---------------------------------------------------------------------------------------------
-log "stand-in base image $standin_image"
-rootfs="$workdir/rootfs"
-mkdir -p "$cache_dir"
-minbase="$cache_dir/debian-bookworm-minbase.tar"
-if [[ -f "$minbase" && -n "$(find "$minbase" -mtime -7)" ]]; then
-  log "debootstrap result from the cache ($minbase)"
-  mkdir -p "$rootfs" && tar -C "$rootfs" -xf "$minbase"
-else
-  log "debootstrap --variant=minbase bookworm"
-  timeout 600 debootstrap --variant=minbase bookworm "$rootfs" >"$workdir/debootstrap.log" 2>&1 ||
-    { tail -20 "$workdir/debootstrap.log" >&2; fail "debootstrap failed"; }
-  tar -C "$rootfs" -cf "$minbase.partial" . && mv "$minbase.partial" "$minbase"
-fi
-# What the official image has and the app build relies on: node and npm in /usr/local, user `node`
-# (uid 1000). What it does not have: this machine's npm cache, with npm told to stay offline.
-install -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-npm_package="$(npm root -g)/npm"
-[[ -f "$npm_package/bin/npm-cli.js" ]] || fail "npm's own package not found at $npm_package"
-mkdir -p "$rootfs/usr/local/lib/node_modules"
-cp -a "$npm_package" "$rootfs/usr/local/lib/node_modules/npm"
-ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
-chroot "$rootfs" /usr/sbin/groupadd --gid 1000 node
-chroot "$rootfs" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-npm_cache="$(npm config get cache)"
-[[ -d "$npm_cache/_cacache" ]] || fail "no npm cache at $npm_cache: run npm ci first"
-mkdir -p "$rootfs/root/.npm"
-cp -a "$npm_cache/_cacache" "$rootfs/root/.npm/_cacache"
-tar -C "$rootfs" -c . | docker_cli import \
-  --change 'ENV npm_config_offline=true npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false' \
-  --change 'CMD ["node"]' - "$standin_image" >/dev/null
-rm -rf "$rootfs"
-docker_cli run --rm "$standin_image" node --version | grep -q '^v24\.' || fail "the stand-in image does not run Node 24"
-pass "stand-in image: $(docker_cli run --rm "$standin_image" sh -c 'echo node $(node --version), npm $(npm --version)')"
+build_standin_image
 
 # ---------------------------------------------------------------------------------------------
 read -r -a services <<<"$(services_to_run)"
