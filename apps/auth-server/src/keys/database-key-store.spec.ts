@@ -159,7 +159,12 @@ describe('DatabaseKeyStore', () => {
     const kek = secret();
     const { keys } = await startService(url, kek);
     const config = replicatedConfig(url, kek);
-    const rotate = () => rotateKeysInDatabase({ config, declarativeConfig: { resourceServers: [] }, activationDelaySeconds: 0, pool: pool(url) });
+    // One `now` for both: with its own clock reading, the rotation that waits for the lock may read
+    // a millisecond before the other's activation and (by design) replace that still-pending key,
+    // which made this spec flaky. The property under test is the lock: the second builds on the first.
+    const now = Date.now();
+    const rotate = () =>
+      rotateKeysInDatabase({ config, declarativeConfig: { resourceServers: [] }, activationDelaySeconds: 0, pool: pool(url), now });
     const [one, two] = await Promise.all([rotate(), rotate()]);
     expect([one.version, two.version].sort()).toEqual([2, 3]);
     const stored = await postgres.query<{ kid: string }>('SELECT kid FROM auth_server_signing_keys ORDER BY position', [], dbName(url));
