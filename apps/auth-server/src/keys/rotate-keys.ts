@@ -87,13 +87,15 @@ export interface RotateKeysInDatabaseOptions extends Omit<RotateKeysOptions, 'co
 export async function rotateKeysInDatabase(options: RotateKeysInDatabaseOptions): Promise<RotateKeysResult & { readonly version: number }> {
   const store = new DatabaseKeyStore(options.pool, KeyEncryption.fromConfig(options.config));
   const retireAfterSeconds = longestTokenLifetimeSeconds(options.declarativeConfig);
-  const now = options.now ?? Date.now();
   let rotation: Rotation & { readonly version: number };
   try {
+    // The clock is read under the row lock: a rotation that waited for another one schedules
+    // against the key set it reads and the time it reads it, never against a moment before the
+    // other's activation (which would take that new key for a pending one and replace it).
     rotation = await store.update((keySet) =>
       rotateKeySet(keySet, {
         algorithm: options.config.signingAlgorithm,
-        now,
+        now: options.now ?? Date.now(),
         activationDelayMs: options.activationDelaySeconds * 1000,
         retireAfterMs: retireAfterSeconds * 1000,
       }),
