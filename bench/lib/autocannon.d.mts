@@ -1,6 +1,12 @@
 // The part of autocannon's API the benchmarks use (the package ships no types).
 declare module 'autocannon' {
+  /** One entry of `requests`: hooks autocannon calls around each request a connection sends. */
+  export interface RequestSetup {
+    setupRequest?: (request: { body?: string }) => { body?: string };
+    onResponse?: (status: number, body: string) => void;
+  }
   interface Options {
+    requests?: RequestSetup[];
     url: string;
     method?: string;
     headers?: Record<string, string>;

@@ -1,10 +1,17 @@
-import autocannon from 'autocannon';
+import autocannon, { type RequestSetup } from 'autocannon';
 
 export interface LoadRequest {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * A new body for every request (e.g. a distinct subject token each time), called by each
+   * connection before each request it sends; `body` is then unused.
+   */
+  nextBody?: () => string;
+  /** Called with every answer (status and body as text), e.g. to keep the tokens a round issued. */
+  onResponse?: (status: number, body: string) => void;
 }
 
 export interface LoadOptions {
@@ -21,7 +28,10 @@ export interface LoadResult {
   errors: number;
 }
 
-/** Drives one endpoint with autocannon (loopback only) and returns its throughput and latency. */
+/**
+ * Drives one endpoint with autocannon (loopback only) and returns its throughput and latency.
+ * With `nextBody` or `onResponse`, every request is built anew (autocannon's `setupRequest`).
+ */
 export async function load(request: LoadRequest, options: LoadOptions): Promise<LoadResult> {
   const host = new URL(request.url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
@@ -32,6 +42,7 @@ export async function load(request: LoadRequest, options: LoadOptions): Promise<
     method: request.method ?? 'GET',
     headers: request.headers,
     body: request.body,
+    ...(request.nextBody === undefined && request.onResponse === undefined ? {} : { requests: [perRequest(request)] }),
     connections: options.connections,
     duration: options.durationSeconds,
     pipelining: 1,
@@ -43,5 +54,13 @@ export async function load(request: LoadRequest, options: LoadOptions): Promise<
     total: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+  };
+}
+
+function perRequest(request: LoadRequest): RequestSetup {
+  const { nextBody, onResponse } = request;
+  return {
+    ...(nextBody === undefined ? {} : { setupRequest: (built: { body?: string }) => Object.assign(built, { body: nextBody() }) }),
+    ...(onResponse === undefined ? {} : { onResponse: (status: number, body: string) => onResponse(status, body) }),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus as listCpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,15 @@ export interface BenchServer {
   pinned: string;
   /** CPU seconds (user + system, all threads) the server has used so far; `undefined` without /proc. */
   cpuSeconds(): number | undefined;
+  /** Resident set size now (VmRSS), in bytes; `undefined` without /proc. */
+  rss(): number | undefined;
+  /** Highest resident set size (VmHWM) since start or the last `resetPeakRss()`, in bytes; `undefined` without /proc. */
+  peakRss(): number | undefined;
+  /**
+   * Restarts the VmHWM high-water mark at the current RSS (`/proc/<pid>/clear_refs`, Linux ≥ 4.0), so
+   * that `peakRss()` then tells the peak of a load rather than of start-up; false where it cannot.
+   */
+  resetPeakRss(): boolean;
   stop(): Promise<void>;
 }
 
@@ -46,6 +55,15 @@ export function pinLoadGenerator(): string {
 }
 
 /**
+ * Where the built apps are: `dist/apps`, or BENCH_APPS_DIR (e.g. a copy of an earlier build, to
+ * measure it beside today's; still started with the workspace as working directory).
+ */
+export function builtAppsDir(): string {
+  const configured = process.env['BENCH_APPS_DIR'];
+  return configured === undefined || configured === '' ? join(workspaceRoot, 'dist', 'apps') : configured;
+}
+
+/**
  * Starts a built app (`dist/apps/<app>/main.js`, or `main`) on a free loopback port, pinned to CPU 0 with
  * `taskset` when the machine has it, its output written to a log file (the audit lines stay on).
  */
@@ -56,7 +74,7 @@ export async function startBuiltApp(options: {
   /** Another entry point than `dist/apps/<app>/main.js` (e.g. a bench's own .mts server). */
   main?: string;
 }): Promise<BenchServer> {
-  const main = options.main ?? join(workspaceRoot, 'dist', 'apps', options.app, 'main.js');
+  const main = options.main ?? join(builtAppsDir(), options.app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx build ${options.app}`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${options.app}-`));
@@ -96,6 +114,9 @@ export async function startBuiltApp(options: {
     logFile,
     pinned: pin ? 'taskset -c 0' : 'not pinned (no taskset)',
     cpuSeconds: () => processCpuSeconds(child.pid),
+    rss: () => processStatusBytes(child.pid, 'VmRSS'),
+    peakRss: () => processStatusBytes(child.pid, 'VmHWM'),
+    resetPeakRss: () => resetPeakRss(child.pid),
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -124,3 +145,25 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A `kB` field of /proc/<pid>/status (VmRSS, VmHWM), in bytes. */
+function processStatusBytes(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writing 5 to clear_refs resets the peak RSS (proc(5)). */
+function resetPeakRss(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
