@@ -1,5 +1,4 @@
-import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ResolvedTokenExchangeOptions } from '../resolve-token-exchange-options';
 import { RESOLVED_TOKEN_EXCHANGE_OPTIONS } from '../token-exchange.module-definition';
 import { TokenExchangeService } from '../token-exchange.service';
@@ -7,16 +6,15 @@ import { DownstreamClient } from './downstream.client';
 
 /** The configured downstream services, each with its client: `clients.get('messageService')`. */
 @Injectable()
-export class DownstreamClients {
+export class DownstreamClients implements OnModuleDestroy {
   private readonly clients = new Map<string, DownstreamClient>();
 
   constructor(
     @Inject(RESOLVED_TOKEN_EXCHANGE_OPTIONS) options: ResolvedTokenExchangeOptions,
     tokens: TokenExchangeService,
-    http: HttpService,
   ) {
     for (const [name, downstream] of Object.entries(options.downstreams)) {
-      const client = new DownstreamClient(name, downstream, tokens, http, options.retryAfterSeconds, options.requestHeaders);
+      const client = new DownstreamClient(name, downstream, tokens, undefined, options.retryAfterSeconds, options.requestHeaders);
       this.clients.set(name, client);
     }
   }
@@ -29,5 +27,10 @@ export class DownstreamClients {
       throw new Error(`No downstream "${name}" is configured (configured: ${known})`);
     }
     return client;
+  }
+
+  /** The kept-alive connections to the downstreams close with the app. */
+  onModuleDestroy(): void {
+    for (const client of this.clients.values()) client.close();
   }
 }
