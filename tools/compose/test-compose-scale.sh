@@ -48,7 +48,9 @@ pass() {
   checks_passed=$((checks_passed + 1))
   log "ok: $*"
 }
+failure=""
 fail() {
+  failure="$*"
   printf '== test:compose:scale FAILED: %s\n' "$*" >&2
   exit 1
 }
@@ -69,10 +71,19 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   set +e
+  local load_summary=""
+  if ((status != 0)) && [[ -n "$workdir" && -f "$workdir/load.log" ]]; then
+    load_summary=$(grep -E 'FAIL|failed of|in flight|missing|refreshed|verify|scale-load|^ *\[(setup|warm-up|sigterm|kill|rotate|cool-down|after)\]' "$workdir/load.log" | tail -45 | sed 's/^/   /')
+  fi
   if [[ -n "$dockerd_pid" ]]; then
     if ((status != 0)) && [[ -S "$workdir/docker.sock" ]]; then
-      log "logs of the stack (last 60 lines per container)"
-      compose 60 logs --no-color --tail=60 2>&1 | sed 's/^/   | /'
+      # Only what went wrong: the request lines at info would bury the verdict (CI shows the end).
+      log "warnings and errors of the stack (last 15 per container)"
+      compose 60 logs --no-color >"$workdir/failed-stack.log" 2>&1
+      for container in postgres balancer "${replicas[@]}"; do
+        grep -E "^${container}[-_ ].*(\"level\":\"(warn|error|fatal)\"|\[(WARNING|ALERT|NOTICE)\]|FATAL|ERROR|exited)" "$workdir/failed-stack.log" |
+          tail -15 | cut -c1-400 | sed 's/^/   | /'
+      done
     fi
     if [[ "${BATON_COMPOSE_KEEP_WORKDIR:-}" == 1 ]]; then
       # Every container's whole log, for a look at a run after the fact.
@@ -100,8 +111,12 @@ cleanup() {
     log "done in $(($(date +%s) - started_at)) s"
     printf 'compose-scale: %d passed, 0 failed\n' "$checks_passed"
   else
-    printf '== test:compose:scale failed after %s s (exit %s)\ncompose-scale: %d passed, 1 failed\n' \
-      "$(($(date +%s) - started_at))" "$status" "$checks_passed" >&2
+    # The verdict last, where a reader of the end of the output finds it.
+    if [[ -n "$load_summary" ]]; then
+      printf '== what the load test reported (problems and counts):\n%s\n' "$load_summary" >&2
+    fi
+    printf '== test:compose:scale failed after %s s (exit %s)%s\ncompose-scale: %d passed, 1 failed\n' \
+      "$(($(date +%s) - started_at))" "$status" "${failure:+: $failure}" "$checks_passed" >&2
   fi
   exit "$status"
 }
