@@ -1,11 +1,12 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, Params } from 'nestjs-pino';
 import { RequestContext } from './context/request-context';
 import { RequestContextMiddleware } from './context/request-context.middleware';
 import { HealthProbes } from './health/health-probes';
-import { pinoHttpParams } from './logging/pino-http-options';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { BatchedDestination } from './logging/batched-destination';
+import { RequestLog } from './logging/request-log';
+import { createServiceLogger, SERVICE_LOGGER, ServiceLogger } from './logging/service-logger';
 import { MetricsService } from './metrics/metrics.service';
 import {
   ConfigurableObservabilityModule,
@@ -28,7 +29,8 @@ import { GracefulShutdown } from './shutdown/graceful-shutdown';
  * })
  * ```
  *
- * - structured logs (nestjs-pino): JSON lines, request ids, credentials redacted;
+ * - structured logs (pino; nestjs-pino for `app.useLogger()`): JSON lines, one line per request,
+ *   request ids on every line, credentials redacted;
  * - request ids: taken from `x-request-id` / `traceparent` or made, answered, and kept in the
  *   `RequestContext` for outgoing calls;
  * - `GET /metrics` (prom-client, `MetricsService`), `GET /health/live`, `GET /health/ready`
@@ -38,7 +40,7 @@ import { GracefulShutdown } from './shutdown/graceful-shutdown';
  * Global: `MetricsService`, `RequestContext` and `GracefulShutdown` can be injected anywhere.
  */
 @Module({})
-export class ObservabilityModule extends ConfigurableObservabilityModule implements NestModule {
+export class ObservabilityModule extends ConfigurableObservabilityModule implements NestModule, OnApplicationShutdown {
   static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
     return withInternals(super.forRoot(options));
   }
@@ -47,12 +49,31 @@ export class ObservabilityModule extends ConfigurableObservabilityModule impleme
     return withInternals(super.forRootAsync(options));
   }
 
+  constructor(@Inject(SERVICE_LOGGER) private readonly serviceLogger: ServiceLogger) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware, HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    consumer.apply(RequestContextMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
+  /** Lines still gathered for their batch are written when the app closes (and again on exit). */
+  onApplicationShutdown(): void {
+    if (this.serviceLogger.destination instanceof BatchedDestination) this.serviceLogger.destination.flushSync();
   }
 }
 
-const EXPORTED = [RESOLVED_OBSERVABILITY_OPTIONS, MetricsService, RequestContext, GracefulShutdown];
+const EXPORTED = [RESOLVED_OBSERVABILITY_OPTIONS, SERVICE_LOGGER, MetricsService, RequestContext, GracefulShutdown];
+
+/**
+ * nestjs-pino gives `app.useLogger()` its `Logger` (Nest's logs and every `new Logger(...)`) over
+ * the service's own pino logger, and nothing per request: its pino-http middleware is mounted on
+ * no route (the request line and request ids are `RequestContextMiddleware`'s), and with
+ * `wrapSerializers: false` pino-http leaves the logger's own `err` serializer (no stack) in place.
+ */
+function loggerModuleParams(serviceLogger: ServiceLogger): Params {
+  return { pinoHttp: { logger: serviceLogger.logger, wrapSerializers: false, autoLogging: false }, forRoutes: [] };
+}
 
 function withInternals(definition: DynamicModule): DynamicModule {
   return {
@@ -60,11 +81,7 @@ function withInternals(definition: DynamicModule): DynamicModule {
     global: true,
     imports: [
       ...(definition.imports ?? []),
-      // nestjs-pino's own module: the app's one pino-http instance, `Logger` for `app.useLogger()`.
-      LoggerModule.forRootAsync({
-        inject: [RESOLVED_OBSERVABILITY_OPTIONS],
-        useFactory: (options: ResolvedObservabilityOptions) => pinoHttpParams(options),
-      }),
+      LoggerModule.forRootAsync({ inject: [SERVICE_LOGGER], useFactory: loggerModuleParams }),
       // Readiness changes are logged by HealthProbes, once; terminus would log every failed probe.
       TerminusModule.forRoot({ logger: false }),
     ],
@@ -74,6 +91,18 @@ function withInternals(definition: DynamicModule): DynamicModule {
         provide: RESOLVED_OBSERVABILITY_OPTIONS,
         inject: [OBSERVABILITY_MODULE_OPTIONS],
         useFactory: (options: ObservabilityModuleOptions) => resolveObservabilityOptions(options),
+      },
+      {
+        provide: SERVICE_LOGGER,
+        inject: [RESOLVED_OBSERVABILITY_OPTIONS, RequestContext],
+        useFactory: (options: ResolvedObservabilityOptions, context: RequestContext) =>
+          createServiceLogger(options, () => context.requestId),
+      },
+      {
+        provide: RequestLog,
+        inject: [SERVICE_LOGGER, RESOLVED_OBSERVABILITY_OPTIONS],
+        useFactory: (serviceLogger: ServiceLogger, options: ResolvedObservabilityOptions) =>
+          new RequestLog(serviceLogger, options.logFormat === 'json'),
       },
       MetricsService,
       RequestContext,

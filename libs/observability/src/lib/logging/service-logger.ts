@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
+import type { ResolvedObservabilityOptions } from '../observability.options';
+import { BatchedDestination } from './batched-destination';
+import { prettyDestination } from './pretty-destination';
+import { redactSecrets } from './redaction';
+
+/** The service's one pino logger and where it writes (the request line is written there too). */
+export interface ServiceLogger {
+  readonly logger: Logger;
+  readonly destination: DestinationStream;
+  /** The fields every line carries after `level` and `time`, as JSON members (`"service":…,…`). */
+  readonly baseFields: string;
+}
+
+/** Injection token of the app's `ServiceLogger`. */
+export const SERVICE_LOGGER = Symbol('SERVICE_LOGGER');
+
+const NO_FIELDS: Record<string, never> = Object.freeze({});
+
+/**
+ * The pino logger of a Baton service: JSON lines with `level` (a name), ISO `time`, `service`,
+ * `version`, `pid`, `hostname`; `requestId` on every line written while a request is handled
+ * (read from the request's context, so no child logger is made per request); credentials
+ * redacted in one pass over each logged object (`redactSecrets`); errors logged by type and
+ * message, never with a stack trace.
+ *
+ * Lines go to `logDestination` when given (tests), else to stdout: JSON lines written in batches
+ * every few milliseconds and on exit (`BatchedDestination`), or pino-pretty for `LOG_FORMAT=pretty`.
+ */
+export function createServiceLogger(
+  options: ResolvedObservabilityOptions,
+  requestIdOf: () => string | undefined,
+): ServiceLogger {
+  const base = { service: options.service, version: options.version, pid: process.pid, hostname: hostname() };
+  const destination: DestinationStream =
+    options.logDestination ??
+    (options.logFormat === 'pretty' ? prettyDestination() : new BatchedDestination(pino.destination({ dest: 1, sync: true })));
+  const logger = pino(
+    {
+      level: options.logLevel,
+      base,
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: {
+        // pino-pretty colours numeric levels; machines read names.
+        ...(options.logFormat === 'json' ? { level: (label: string) => ({ level: label }) } : {}),
+        log: (object: Record<string, unknown>) => redactSecrets(object),
+        bindings: (bindings: pino.Bindings) => redactSecrets(bindings),
+      },
+      serializers: { err: serializeError },
+      mixin: () => {
+        const requestId = requestIdOf();
+        return requestId === undefined ? NO_FIELDS : { requestId };
+      },
+      // A line's own fields win over the request id; no object is made outside of a request.
+      mixinMergeStrategy: (fields: object, mixed: object) => (mixed === NO_FIELDS ? fields : Object.assign(mixed, fields)),
+    },
+    destination,
+  );
+  return { logger, destination, baseFields: JSON.stringify(base).slice(1, -1) };
+}
+
+/** Errors are logged by type and message: no stack trace reaches a log line. */
+export function serializeError(error: unknown): { type: string; message: string } {
+  // pino-std-serializers' plain copy has `type`; an Error has `name`.
+  const { type, name, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    type?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
+  return {
+    type: typeof type === 'string' ? type : typeof name === 'string' ? name : typeof error,
+    message: typeof message === 'string' ? message : String(error),
+  };
+}
