@@ -13,6 +13,7 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    amount?: number;
     pipelining?: number;
   }
   interface Histogram {

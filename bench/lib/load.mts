@@ -17,6 +17,11 @@ export interface LoadRequest {
 export interface LoadOptions {
   connections: number;
   durationSeconds: number;
+  /**
+   * Exactly this many requests instead of a timed run (`durationSeconds` is then ignored), e.g. as
+   * many as there are distinct subject tokens to present.
+   */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -45,6 +50,7 @@ export async function load(request: LoadRequest, options: LoadOptions): Promise<
     ...(request.nextBody === undefined && request.onResponse === undefined ? {} : { requests: [perRequest(request)] }),
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.amount === undefined ? {} : { amount: options.amount }),
     pipelining: 1,
   });
   return {

