@@ -4,11 +4,17 @@ const OWN_HEADERS = new Set(['authorization', 'content-type', 'content-length', 
 /**
  * The extra headers of the `requestHeaders` hook, merged under the module's own headers:
  * credentials and framing stay the module's, whatever the hook returns and in whatever case.
+ * Runs on every downstream call: a plain loop, no intermediate arrays.
  */
 export function withRequestHeaders(
   hook: (() => Readonly<Record<string, string>>) | undefined,
   own: Record<string, string>,
 ): Record<string, string> {
-  const extra = Object.entries(hook?.() ?? {}).filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()));
-  return { ...Object.fromEntries(extra), ...own };
+  const extra = hook?.();
+  if (extra === undefined) return own;
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(extra)) {
+    if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = extra[name];
+  }
+  return Object.assign(headers, own);
 }

@@ -11,7 +11,7 @@ export interface DownstreamOptions {
   resource?: string;
   /** Scope to ask for by default; absent = whatever the auth server grants by default. */
   scope?: string | readonly string[];
-  /** Time allowed for one call to the downstream, in milliseconds (default 5000). */
+  /** Time allowed for one call to the downstream, the whole answer read, in milliseconds (default 5000). */
   timeoutMs?: number;
 }
 
