@@ -9,6 +9,7 @@ import type { Settings } from '../lib/settings.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
 import { runTypeScript } from '../lib/typescript.mts';
+import { runChainAgainstBaseline, runTransportComparison } from './against-baseline.mts';
 
 /**
  * user-service's benchmark (issue 5), all in one run on the built apps (servers pinned to CPU 0,
@@ -19,8 +20,12 @@ import { runTypeScript } from '../lib/typescript.mts';
  * 2. an in-process micro-benchmark of `TokenExchangeService.exchange()` on a warm cache;
  * 3. cold start: a fresh user-service, 100 concurrent first calls by one user, and the number of
  *    exchanges the auth server saw (its audit lines).
+ * 4. (issue 15) the same chain, cache warm, of today's build against an earlier one (BENCH_BASELINE,
+ *    else /work/baseline/dist when it exists), alternating rounds: CPU µs/request at user-service
+ *    and at message-service, req/s, idle and peak RSS, the ratio current/baseline;
+ * 5. (issue 15) the downstream-call micro comparison: axios against node:http and fetch.
  * Targets (issue 5): warm exchange() under 5 µs (>= 200,000/s on one core); (a)/(b) >= 1.5; the
- * cold start makes exactly 1 exchange.
+ * cold start makes exactly 1 exchange. Issue 15: current/baseline >= 1.5; idle RSS <= 120 MiB.
  */
 export const name = 'user-service';
 
@@ -226,6 +231,14 @@ export async function run(settings: Settings): Promise<void> {
     if (coldRounds.some((r) => r.exchanges !== 1 || r.ok !== COLD_START_CALLERS)) {
       throw new Error('the cold start must make exactly one exchange and answer every caller');
     }
+
+    // 4. Today's chain against the baseline's (the issue-5 servers above are idle meanwhile).
+    log('');
+    log(`GET /api/users/messages, exchange cache warm: this build against the baseline, ${settings.rounds} alternating rounds`);
+    await runChainAgainstBaseline(settings, auth.url, METRICS_TOKEN, () => aliceToken(auth.url), log);
+
+    // 5. What one downstream call costs the caller, by HTTP client.
+    await runTransportComparison(settings, log);
   } finally {
     for (const server of servers.reverse()) await server.stop();
   }
