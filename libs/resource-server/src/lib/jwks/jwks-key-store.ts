@@ -1,14 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { createLocalJWKSet, JSONWebKeySet, JWK } from 'jose';
-import { createPublicKey, JsonWebKey } from 'node:crypto';
+import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
+import { keyFitsAlgorithm } from '../verification/jws-signature';
 
-/** jose's key selection over the keys we fetched (kid, alg, kty, crv, use, key_ops). */
-type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+/** A key that verifies JWS signatures: a public key of the issuer's JWKS, imported once. */
+export type VerificationKey = KeyObject;
 
-/** A key that verifies JWS signatures, as jose's WebCrypto-based verification takes it. */
-export type VerificationKey = Awaited<ReturnType<LocalKeySet>>;
+/** A usable member of the fetched JWKS and its imported key. */
+interface PublishedKey {
+  readonly jwk: Readonly<Record<string, unknown>>;
+  readonly key: KeyObject;
+}
 
 // While no key was ever fetched, retry sooner than the unknown-kid limit so a service started
 // before its auth server recovers within a second, yet a flood still makes one fetch a second.
@@ -25,7 +28,7 @@ const COLD_RETRY_INTERVAL_MS = 1_000;
  */
 export class JwksKeyStore {
   private readonly logger = new Logger(JwksKeyStore.name);
-  private keys: LocalKeySet | undefined;
+  private keys: readonly PublishedKey[] | undefined;
   private keysFetchedAt = 0;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
@@ -73,9 +76,8 @@ export class JwksKeyStore {
    * (unknown key) or `temporarily_unavailable` (the JWKS cannot be fetched).
    */
   async getKey(kid: string | undefined, alg: string): Promise<VerificationKey> {
-    const cached = this.keys === undefined ? undefined : await this.select(kid, alg);
-    const stale = this.now() - this.keysFetchedAt >= this.options.jwksCacheMaxAgeMs;
-    if (cached && !stale) return cached;
+    const cached = this.select(kid, alg);
+    if (cached && !this.stale()) return cached;
 
     if (!this.inflight && !this.mayFetch()) {
       if (cached) return cached; // stale, but a refresh was tried a moment ago
@@ -91,9 +93,22 @@ export class JwksKeyStore {
       if (cached) return cached;
       throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
     }
-    const key = await this.select(kid, alg);
+    const key = this.select(kid, alg);
     if (!key) throw ResourceServerError.invalidToken('unknownKey', this.options);
     return key;
+  }
+
+  /**
+   * The key for this header when the cached keys have it and are fresh, without a promise (the
+   * per-request path); `undefined` means "ask `getKey()`", which refetches, waits or refuses.
+   */
+  freshKey(kid: string | undefined, alg: string): VerificationKey | undefined {
+    const key = this.select(kid, alg);
+    return key !== undefined && !this.stale() ? key : undefined;
+  }
+
+  private stale(): boolean {
+    return this.now() - this.keysFetchedAt >= this.options.jwksCacheMaxAgeMs;
   }
 
   private mayFetch(): boolean {
@@ -128,7 +143,7 @@ export class JwksKeyStore {
       const document = await this.fetchJson(jwksUri);
       const keys = usableKeys(document);
       if (keys.length === 0) throw new Error(`${jwksUri} holds no usable signature keys`);
-      this.keys = createLocalJWKSet({ keys } satisfies JSONWebKeySet);
+      this.keys = keys;
       this.keysFetchedAt = this.now();
       this.logger.log(`Fetched ${keys.length} signing key(s) from ${jwksUri}`);
     } catch (error) {
@@ -184,20 +199,20 @@ export class JwksKeyStore {
   }
 
   /**
-   * jose picks the key (kid, alg, key type and curve, use, key_ops); none, or several for a token
-   * without `kid`, is "no key": guessing among several is not verification.
+   * The key by jose's `createLocalJWKSet` rules (kid, alg, key type and curve, use, key_ops); none,
+   * or several for a token without `kid`, is "no key": guessing among several is not verification.
    */
-  private async select(kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+  private select(kid: string | undefined, alg: string): VerificationKey | undefined {
     const keys = this.keys;
     if (keys === undefined) return undefined;
-    try {
-      return await keys({ alg, kid });
-    } catch (error) {
-      if (isJoseError(error, 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED')) {
-        return undefined;
-      }
-      throw error;
+    let found: PublishedKey | undefined;
+    for (const published of keys) {
+      if (kid !== undefined && published.jwk['kid'] !== kid) continue;
+      if (!keyFitsAlgorithm(published.jwk, alg)) continue;
+      if (found !== undefined) return undefined;
+      found = published;
     }
+    return found?.key;
   }
 }
 
@@ -206,27 +221,24 @@ export class JwksKeyStore {
  * private parts (a misconfiguration: refused rather than derived from) and unreadable keys are
  * left out; the others still verify.
  */
-function usableKeys(document: unknown): JWK[] {
+function usableKeys(document: unknown): PublishedKey[] {
   if (!isRecord(document) || !Array.isArray(document['keys'])) throw new Error('the JWKS has no "keys" array');
-  const keys: JWK[] = [];
+  const keys: PublishedKey[] = [];
   for (const jwk of document['keys'] as unknown[]) {
     if (!isRecord(jwk)) continue;
     if (jwk['use'] !== undefined && jwk['use'] !== 'sig') continue;
     if (!['EC', 'RSA', 'OKP'].includes(String(jwk['kty']))) continue;
     if (jwk['d'] !== undefined || jwk['p'] !== undefined) continue;
+    let key: KeyObject;
     try {
-      createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
     } catch {
       continue;
     }
-    keys.push(jwk as JWK);
+    // A frozen copy: what selects a key cannot change after it was checked.
+    keys.push({ jwk: Object.freeze({ ...jwk }), key });
   }
   return keys;
-}
-
-/** jose's errors are told apart by their `code`, never by their message. */
-function isJoseError(error: unknown, ...codes: string[]): boolean {
-  return typeof error === 'object' && error !== null && codes.includes(String((error as { code?: unknown }).code));
 }
 
 function originOf(url: string): string | undefined {
