@@ -2,7 +2,8 @@
  * `npm run bench [-- <suite>...]`: runs the benchmark suites (each `bench/<suite>/index.mts`
  * exporting `name` and `run(settings)`) against built apps on loopback, then exits.
  * Settings: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (10);
- * the auth-server suite also BENCH_SIGNING_ALG (ES256); the peers suite runs at least 5 rounds.
+ * the auth-server suite also BENCH_SIGNING_ALG (ES256); the peers suite runs at least 5 rounds, and
+ * BENCH_PEERS_BASELINE (an earlier build's dist/apps) adds that build's auth server to its rounds.
  * BENCH_APPS_DIR: measure the built apps of another folder than dist/apps (e.g. an earlier build).
  */
 import { existsSync, readdirSync } from 'node:fs';

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { startBuiltApp, type BenchServer } from './server.mts';
 
 /**
  * The built auth server as the benchmarks run it: production mode, demo configuration, a fresh
  * data folder, the database in memory, `LOG_LEVEL=info` so every exchange writes its audit line
- * (to the server's log file), pinned to CPU 0. `env` adds or overrides variables.
+ * (to the server's log file), pinned to CPU 0. `env` adds or overrides variables; `appsDir` runs
+ * the auth server built in another folder than dist/apps (BENCH_APPS_DIR's default).
  */
-export function startBenchAuthServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export function startBenchAuthServer(env: Record<string, string> = {}, appsDir?: string): Promise<BenchServer> {
   return startBuiltApp({
     app: 'auth-server',
+    ...(appsDir === undefined ? {} : { main: join(appsDir, 'auth-server', 'main.js') }),
     healthPath: '/health',
     env: (port, dataDir) => ({
       AUTH_SERVER_PORT: String(port),

@@ -11,7 +11,8 @@
  * Every exchange presents a distinct subject token: the tokens a server issued in its own
  * client_credentials round (topped up when short) are each sent once, in its exchange round.
  * Then memory: idle and peak RSS of Baton's three services and of each peer.
- * `npm run bench -- peers`.
+ * `npm run bench -- peers`; BENCH_PEERS_BASELINE=<an earlier build's dist/apps> runs that build's
+ * auth server too, in the same rounds (before / after side by side).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -49,6 +50,9 @@ const CC_BODY = new URLSearchParams({ grant_type: 'client_credentials', scope: P
 const EXCHANGE_RATE_GUESS = 0.6;
 /** Requests in flight while topping up a short pool of subject tokens (not measured). */
 const MINT_CONCURRENCY = 8;
+
+/** BENCH_PEERS_BASELINE=<an earlier build's dist/apps>: its auth server runs beside today's, in the same rounds. */
+const BASELINE_LABEL = 'Baton, baseline build';
 
 type Grant = 'client_credentials' | 'token exchange';
 const GRANTS: readonly Grant[] = ['client_credentials', 'token exchange'];
@@ -99,6 +103,8 @@ export async function run(settings: Settings): Promise<void> {
       ),
       true,
     );
+    const baseline = process.env['BENCH_PEERS_BASELINE'] ?? '';
+    if (baseline !== '') add(BASELINE_LABEL, await track(startBenchAuthServer(batonEnv, baseline)), true);
     add('bare oidc-provider', await track(startPeer('bare-oidc-provider')), false);
     add('floor (node:http + node:crypto)', await track(startPeer('floor')), false);
     await settle();
@@ -395,20 +401,28 @@ function printThroughput(implementations: readonly Implementation[]): void {
 }
 
 function printRatios(implementations: readonly Implementation[]): void {
-  const [baton, batonPostgres, bare, floor] = implementations;
+  const byLabel = (label: string): Implementation | undefined => implementations.find((implementation) => implementation.label === label);
+  const baton = byLabel('Baton');
+  const batonPostgres = byLabel('Baton, PostgreSQL');
+  const bare = byLabel('bare oidc-provider');
+  const floor = implementations.find((implementation) => implementation.label.startsWith('floor'));
   if (baton === undefined || batonPostgres === undefined || bare === undefined || floor === undefined) return;
+  const baseline = byLabel(BASELINE_LABEL);
+  const pairs: [string, Implementation, Implementation, boolean][] = [
+    ['Baton / bare oidc-provider', baton, bare, true],
+    ['Baton, PostgreSQL / bare oidc-provider', batonPostgres, bare, false],
+    ['bare oidc-provider / floor', bare, floor, false],
+    ['Baton / floor', baton, floor, false],
+  ];
+  if (baseline !== undefined) {
+    pairs.push([`${BASELINE_LABEL} / bare oidc-provider`, baseline, bare, false], ['Baton / Baton, baseline build', baton, baseline, false]);
+  }
   log('');
   log(`Ratios per round, min / median / max (target Baton / bare oidc-provider >= ${TARGET_RATIO.toFixed(2)} for both grants)`);
   log('| ratio | grant | from req/s | from server CPU per request | target |');
   log('| --- | --- | --- | --- | --- |');
   for (const grant of GRANTS) {
-    for (const [label, mine, target] of [
-      ['Baton / bare oidc-provider', baton, true],
-      ['Baton, PostgreSQL / bare oidc-provider', batonPostgres, false],
-      ['bare oidc-provider / floor', bare, false],
-      ['Baton / floor', baton, false],
-    ] as const) {
-      const other = label.endsWith('/ floor') ? floor : bare;
+    for (const [label, mine, other, target] of pairs) {
       const fromRate = perRound(mine.results[grant], other.results[grant], (a, b) => a.requestsPerSecond / b.requestsPerSecond);
       const fromCpu = perRound(mine.results[grant], other.results[grant], (a, b) => ratioOf(b.cpuMicrosPerRequest, a.cpuMicrosPerRequest));
       const verdict = target ? `>= ${TARGET_RATIO.toFixed(2)}: ${met(fromRate, fromCpu)}` : 'informational';
@@ -474,6 +488,8 @@ function printDistances(implementations: readonly Implementation[], physical: Ph
     ['Baton - bare oidc-provider (Nest, policy, audit, logging, metrics, limits)', implementations[0], byLabel('bare')],
     ['Baton, PostgreSQL - Baton (database round trips)', byLabel('Baton, PostgreSQL'), implementations[0]],
   ];
+  const baseline = implementations.find((implementation) => implementation.label === BASELINE_LABEL);
+  if (baseline !== undefined) steps.push(['Baton - Baton, baseline build (this build\'s gain when negative)', implementations[0], baseline]);
   for (const [label, upper, lower] of steps) log(`| ${label} | ${GRANTS.map((grant) => difference(upper, lower, grant)).join(' | ')} |`);
 }
 
