@@ -83,19 +83,43 @@ describe('ObservabilityModule in an app (real HTTP)', () => {
       expect(test.logs.text).not.toContain('secret=query');
     });
 
+    it('writes exactly one request line per request, with its headers under req and res', async () => {
+      const ids = ['test-once-1', 'test-once-2', 'test-once-3'];
+      for (const id of ids) await fetch(`${test.baseUrl}/items/${id}`, { headers: { 'x-request-id': id } });
+      for (const id of ids) await completedLine(id);
+      // A second line would come with the same response: give it the time to show.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const id of ids) {
+        const lines = test.logs.where({ requestId: id, msg: 'request completed' });
+        expect(lines).toHaveLength(1);
+        expect(lines[0]?.['req']).toMatchObject({ method: 'GET', path: `/items/${id}`, headers: { 'x-request-id': id } });
+        expect(lines[0]?.['res']).toMatchObject({ statusCode: 200, headers: { 'x-request-id': id } });
+      }
+    });
+
     it('gives logs written while handling a request its request id', async () => {
       await fetch(`${test.baseUrl}/items/43`, { headers: { 'x-request-id': 'test-in-request' } });
       await completedLine('test-in-request');
       expect(test.logs.where({ requestId: 'test-in-request', msg: 'looking up item 43' })).toHaveLength(1);
     });
 
-    it('redacts the Authorization and Cookie headers and Set-Cookie by configuration', async () => {
+    it('redacts the Authorization, Proxy-Authorization, Cookie and X-Api-Key headers and Set-Cookie', async () => {
       const credentials = 'eyJhbGciOiJFUzI1NiJ9.payload-of-a-token.signature';
       await fetch(`${test.baseUrl}/items/44`, {
-        headers: { 'x-request-id': 'test-redaction', authorization: `Bearer ${credentials}`, cookie: 'session=cookie-in-request' },
+        headers: {
+          'x-request-id': 'test-redaction',
+          authorization: `Bearer ${credentials}`,
+          'proxy-authorization': 'Basic proxy-credentials',
+          'x-api-key': 'api-key-in-request',
+          cookie: 'session=cookie-in-request',
+        },
       });
       const line = await completedLine('test-redaction');
-      expect(line['req']).toMatchObject({ headers: { authorization: REDACTED, cookie: REDACTED } });
+      expect(line['req']).toMatchObject({
+        headers: { authorization: REDACTED, 'proxy-authorization': REDACTED, 'x-api-key': REDACTED, cookie: REDACTED },
+      });
+      expect(test.logs.text).not.toContain('proxy-credentials');
+      expect(test.logs.text).not.toContain('api-key-in-request');
       expect(line['res']).toMatchObject({ headers: { 'set-cookie': REDACTED } });
       expect(test.logs.text).not.toContain(credentials);
       expect(test.logs.text).not.toContain('cookie-in-request');

@@ -19,12 +19,17 @@ export class BatchedDestination implements DestinationStream {
   private pending = '';
   private timer: NodeJS.Timeout | undefined;
   private readonly flushOnExit = (): void => this.flushSync();
+  private readonly intervalMs: number;
+  private readonly exits: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'>;
 
+  /** `intervalMs` and `exits` (the process by default, whose `exit` event flushes) are for tests. */
   constructor(
     private readonly target: DestinationStream,
-    private readonly intervalMs = LOG_FLUSH_INTERVAL_MS,
+    options: { intervalMs?: number; exits?: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'> } = {},
   ) {
-    process.on('exit', this.flushOnExit);
+    this.intervalMs = options.intervalMs ?? LOG_FLUSH_INTERVAL_MS;
+    this.exits = options.exits ?? process;
+    this.exits.on('exit', this.flushOnExit);
   }
 
   write(line: string): void {
@@ -52,6 +57,6 @@ export class BatchedDestination implements DestinationStream {
   /** Writes what is pending and stops listening for the process's exit (tests; a closed app). */
   close(): void {
     this.flushSync();
-    process.removeListener('exit', this.flushOnExit);
+    this.exits.removeListener('exit', this.flushOnExit);
   }
 }
