@@ -18,3 +18,4 @@ export * from './lib/shutdown/graceful-shutdown';
 export * from './lib/startup/http-hygiene';
 export * from './lib/startup/service-bootstrap';
 export * from './lib/startup/service-version';
+export * from './lib/logging/context-logger';
