@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
 import type { ResolvedObservabilityOptions } from '../observability.options';
-import { BatchedDestination } from './batched-destination';
+import { BatchedDestination, FileDescriptorWriter } from './batched-destination';
 import { prettyDestination } from './pretty-destination';
 import { redactSecrets } from './redaction';
 
@@ -35,7 +35,7 @@ export function createServiceLogger(
   const base = { service: options.service, version: options.version, pid: process.pid, hostname: hostname() };
   const destination: DestinationStream =
     options.logDestination ??
-    (options.logFormat === 'pretty' ? prettyDestination() : new BatchedDestination(pino.destination({ dest: 1, sync: true })));
+    (options.logFormat === 'pretty' ? prettyDestination() : new BatchedDestination(new FileDescriptorWriter(1)));
   const logger = pino(
     {
       level: options.logLevel,
