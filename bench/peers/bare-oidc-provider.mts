@@ -79,17 +79,17 @@ interface SubjectClaims {
 /** The compact JWS's ES256 signature with node:crypto, then its `iss`, `aud` and `exp`. */
 function verifySubject(token: string): SubjectClaims {
   const parts = token.split('.');
-  if (parts.length !== 3) throw new errors.InvalidGrant('subject_token is not a JWT');
+  if (parts.length !== 3) throw new errors.InvalidRequest('subject_token is not a JWT');
   const [header, payload, signature] = parts as [string, string, string];
   const protectedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string; typ?: string };
-  if (protectedHeader.alg !== 'ES256' || protectedHeader.typ !== 'at+jwt') throw new errors.InvalidGrant('subject_token header refused');
+  if (protectedHeader.alg !== 'ES256' || protectedHeader.typ !== 'at+jwt') throw new errors.InvalidRequest('subject_token header refused');
   const signed = verify('sha256', Buffer.from(`${header}.${payload}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
-  if (!signed) throw new errors.InvalidGrant('subject_token signature invalid');
+  if (!signed) throw new errors.InvalidRequest('subject_token signature invalid');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as SubjectClaims;
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (claims.iss !== issuer) throw new errors.InvalidGrant('subject_token issuer refused');
-  if (!audiences.includes(PEER_EXCHANGE.subjectAudience)) throw new errors.InvalidGrant('subject_token audience refused');
-  if (typeof claims.exp !== 'number' || claims.exp <= Math.floor(Date.now() / 1000)) throw new errors.InvalidGrant('subject_token expired');
+  if (claims.iss !== issuer) throw new errors.InvalidRequest('subject_token issuer refused');
+  if (!audiences.includes(PEER_EXCHANGE.subjectAudience)) throw new errors.InvalidRequest('subject_token audience refused');
+  if (typeof claims.exp !== 'number' || claims.exp <= Math.floor(Date.now() / 1000)) throw new errors.InvalidRequest('subject_token expired');
   return claims;
 }
 

@@ -91,7 +91,7 @@ function tokenResponse(form: URLSearchParams, clientId: string): [number, object
     if (subjectToken === null || form.get('subject_token_type') !== PEER_EXCHANGE.subjectTokenType) return [400, { error: 'invalid_request' }];
     if ((form.get('audience') ?? PEER_EXCHANGE.target) !== exchangeTarget?.audience) return [400, { error: 'invalid_target' }];
     const subject = verifySubject(subjectToken, now);
-    if (subject === undefined) return [400, { error: 'invalid_grant' }];
+    if (subject === undefined) return [400, { error: 'invalid_request' }];
     const subjectScopes = new Set((subject.scope ?? '').split(' '));
     const scope = exchangeTarget.scopes.filter((entry) => subjectScopes.has(entry)).join(' ');
     const exp = Math.min(now + exchangeTarget.accessTokenTtl, subject.exp);

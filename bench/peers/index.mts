@@ -121,6 +121,7 @@ export async function run(settings: Settings): Promise<void> {
     log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average at start ${loadAverage()}`);
     log(`every exchange presents a distinct subject token, issued by the same server's client_credentials just before`);
     log(`claims of an exchanged token: ${(await issuedClaims(implementations)).join('; ')}`);
+    log(`refused by every implementation: ${await checkRefusals(implementations)}`);
 
     for (const implementation of implementations) await measureImplementation(implementation, settings, settings.warmupSeconds, false);
     for (let round = 1; round <= rounds; round += 1) {
@@ -321,6 +322,38 @@ async function issuedClaims(implementations: readonly Implementation[]): Promise
   return described.slice(0, 1).concat(implementations.length > 1 ? [`the same for ${implementations.slice(1).map((entry) => entry.label).join(', ')}`] : []);
 }
 
+/**
+ * The peers do the work they are measured on: each refuses a wrong client secret, a subject token
+ * whose signature was altered, and one signed by another implementation's key. Answers one line.
+ */
+async function checkRefusals(implementations: readonly Implementation[]): Promise<string> {
+  const exchangeBody = (subject: string): string =>
+    new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: PEER_EXCHANGE.subjectTokenType, audience: PEER_EXCHANGE.target }).toString();
+  const tokens = await Promise.all(implementations.map(({ server }) => tokenRequest(`${server.url}/oauth2/token`, CC_BODY)));
+  const errors = new Set<string>();
+  for (const [index, { label, server }] of implementations.entries()) {
+    const own = tokens[index] ?? '';
+    const other = tokens[(index + 1) % tokens.length] ?? '';
+    const signature = own.slice(own.lastIndexOf('.') + 1);
+    const altered = `${own.slice(0, own.lastIndexOf('.') + 1)}${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    const cases: [string, Record<string, string>, string, number][] = [
+      ['wrong client secret', { authorization: `Basic ${Buffer.from(`${PEER_CLIENT.id}:wrong`).toString('base64')}` }, CC_BODY, 401],
+      ['altered signature', {}, exchangeBody(altered), 400],
+      ["another issuer's token", {}, exchangeBody(other), 400],
+    ];
+    for (const [what, headers, body, expected] of cases) {
+      const response = await fetch(`${server.url}/oauth2/token`, { method: 'POST', headers: { ...FORM_HEADERS, ...headers }, body });
+      const answer = (await response.json()) as { error?: string };
+      if (response.status !== expected) throw new Error(`${label} answered ${response.status} to a ${what}, not ${expected}`);
+      errors.add(`${what} ${expected} ${answer.error ?? ''}`.trim());
+    }
+  }
+  return [...errors].join(', ');
+}
+
+/** Exchanges checkRefusals sends each implementation that must be refused (and audited so by Baton). */
+const REFUSALS_PROVOKED = 2;
+
 interface ServiceMemory {
   label: string;
   idleRss: number | undefined;
@@ -513,7 +546,8 @@ function printMemory(implementations: readonly Implementation[], services: reado
 
 /**
  * Baton wrote one audit line per exchange it answered: the measured and warm-up runs (each of
- * exactly its number of requests, none left in flight) and the one that showed the claims.
+ * exactly its number of requests, none left in flight), the one that showed the claims, and the
+ * refusals checkRefusals provoked.
  */
 function countAuditLines(implementations: readonly Implementation[], settings: Settings): string[] {
   const lines: string[] = [];
@@ -526,9 +560,11 @@ function countAuditLines(implementations: readonly Implementation[], settings: S
       else if (line.includes('"refused"')) refused += 1;
     }
     const counted = implementation.exchanges + 1;
-    lines.push(`audit lines (${implementation.label}): ${granted} granted, ${refused} refused, for ${counted} exchanges answered`);
+    lines.push(
+      `audit lines (${implementation.label}): ${granted} granted, ${refused} refused, for ${counted} exchanges answered and ${REFUSALS_PROVOKED} refused on purpose`,
+    );
     // A connection's last request could in principle still be on its way when autocannon stops.
-    if (refused > 0 || granted < counted || granted > counted + settings.connections) {
+    if (refused !== REFUSALS_PROVOKED || granted < counted || granted > counted + settings.connections) {
       throw new Error(`${implementation.label}: every exchange must write exactly one audit line (${granted} for ${counted})`);
     }
   }
