@@ -53,7 +53,8 @@ interface Subject {
   exchanges: number;
   /** Runs of the load generator: each may leave up to one request per connection in flight. */
   runs: number;
-  results: Map<ScenarioLabel, Measured[]>;
+  /** Per scenario, one entry per round: `undefined` for a run that got no answer at all (a drowned machine). */
+  results: Map<ScenarioLabel, (Measured | undefined)[]>;
 }
 
 export async function run(settings: Settings): Promise<void> {
@@ -107,6 +108,10 @@ export async function run(settings: Settings): Promise<void> {
           pair.forEach((subject, index) => {
             const result = results[index];
             if (result === undefined) return;
+            if (result.total === 0) {
+              log(`  round ${round} ${scenario.padEnd(18)} ${subject.label.padEnd(22)} no answer within the run: the machine is overloaded; round left out`);
+              return;
+            }
             log(
               `  round ${round} ${scenario.padEnd(18)} ${subject.label.padEnd(22)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
                 `  server CPU ${formatMicros(result.cpuMicrosPerRequest)} µs/request`,
@@ -125,8 +130,9 @@ export async function run(settings: Settings): Promise<void> {
   log('| --- | --- | --- | --- |');
   for (const scenario of SCENARIOS) {
     for (const subject of subjects) {
-      const results = subject.results.get(scenario) ?? [];
-      log(`| ${scenario} | ${subject.label} | ${formatSpread(spread(results.map((r) => r.requestsPerSecond)))} | ${cpuSpread(results)} |`);
+      const results = (subject.results.get(scenario) ?? []).filter((result): result is Measured => result !== undefined);
+      const rates = results.length > 0 ? formatSpread(spread(results.map((r) => r.requestsPerSecond))) : 'n/a';
+      log(`| ${scenario} | ${subject.label} | ${rates} | ${cpuSpread(results)} |`);
     }
   }
   log('');
@@ -142,7 +148,7 @@ export async function run(settings: Settings): Promise<void> {
       const rateRatios: number[] = [];
       onRounds.forEach((onRound, index) => {
         const offRound = offRounds[index];
-        if (offRound === undefined) return;
+        if (onRound === undefined || offRound === undefined) return;
         rateRatios.push(onRound.requestsPerSecond / offRound.requestsPerSecond);
         if (onRound.cpuMicrosPerRequest !== undefined && offRound.cpuMicrosPerRequest !== undefined) {
           cpuRatios.push(offRound.cpuMicrosPerRequest / onRound.cpuMicrosPerRequest);
@@ -153,7 +159,7 @@ export async function run(settings: Settings): Promise<void> {
         `  ${scenario.padEnd(18)} CPU ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` +
           ` -> ${cpu === undefined ? 'n/a' : formatSpread(cpu, 2)}` +
           `${cpu === undefined ? '' : cpu.median >= TARGET ? ' (median meets the target)' : ' (median BELOW the target)'}` +
-          `; req/s -> ${formatSpread(spread(rateRatios), 2)}`,
+          `; req/s -> ${rateRatios.length > 0 ? formatSpread(spread(rateRatios), 2) : 'n/a'}`,
       );
     }
   }
@@ -173,8 +179,8 @@ async function measure(
   const cpuBefore = subject.server.cpuSeconds();
   const result = await load(request(subject.server.url, scenario, token), { connections, durationSeconds });
   const cpuAfter = subject.server.cpuSeconds();
-  // A warm-up may answer nothing on a busy machine; a measured round must answer something.
-  if (result.non2xx > 0 || result.errors > 0 || (record && result.total === 0)) {
+  // A run may answer nothing on a drowned machine: that round is left out, not the whole suite.
+  if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${subject.label} ${scenario}: ${result.non2xx} non-2xx answers and ${result.errors} errors out of ${result.total}`);
   }
   subject.requests += result.total;
@@ -182,9 +188,10 @@ async function measure(
   if (scenario === 'token exchange') subject.exchanges += result.total;
   const measured = {
     ...result,
-    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.total,
+    cpuMicrosPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || result.total === 0 ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.total,
   };
-  if (record) subject.results.get(scenario)?.push(measured);
+  if (record) subject.results.get(scenario)?.push(result.total > 0 ? measured : undefined);
   return measured;
 }
 
