@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfigModule } from '@baton/config';
 import { ObservabilityModule, observabilityOptionsFromConfig } from '@baton/observability';
-import { ApiExceptionFilter, ApiValidationPipe, resourceServerOptionsFromConfig } from '@baton/http-api';
+import { ApiExceptionFilter, resourceServerOptionsFromConfig } from '@baton/http-api';
 import { JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server';
 import { messageServiceConfig, MessageServiceConfig } from './config/message-service.config';
 import { DatabaseReadinessCheck } from './database/database-readiness.check';
 import { MessagesModule } from './messages/messages.module';
 import { MessageServiceMetrics } from './metrics/message-service.metrics';
+import { MessageServiceValidationPipe } from './validation/message-service-validation.pipe';
 
 @Module({
   imports: [
@@ -37,7 +38,8 @@ import { MessageServiceMetrics } from './metrics/message-service.metrics';
     ...ResourceServerModule.globalGuards(),
     // The one exception filter: it also sets the headers the packages' errors carry.
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
-    { provide: APP_PIPE, useClass: ApiValidationPipe },
+    // Baton's validation pipe, without class-validator for a request that has no query.
+    { provide: APP_PIPE, useClass: MessageServiceValidationPipe },
     MessageServiceMetrics,
   ],
 })
