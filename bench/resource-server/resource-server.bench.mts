@@ -144,7 +144,8 @@ export async function run(settings: Settings): Promise<void> {
       },
     ];
     if (compareDist !== undefined) {
-      const earlierMessages = await messageService(compareDist, join(dataDir, 'messages-before.sqlite'));
+      // The same file: every side serves the very same rows (the demo messages are stored once).
+      const earlierMessages = await messageService(compareDist, messagesDatabase);
       pairs[0].before = { label: `message-service from ${compareDist}`, server: earlierMessages };
       pairs[1].before = { label: `user-service from ${compareDist}`, server: await userService(compareDist, earlierMessages.url) };
     }
