@@ -12,8 +12,8 @@ export const BATON_JWT_STRATEGY = 'baton-jwt';
 type KeyCallback = (error: unknown, key?: JoseVerified) => void;
 
 /**
- * The `baton-jwt` Passport strategy: a passport-jwt `Strategy` whose verification runs on jose
- * (see `AccessTokenVerifier` and the passport-jwt seam). It holds no configuration of its own:
+ * The `baton-jwt` Passport strategy: a passport-jwt `Strategy` whose verification runs in
+ * `AccessTokenVerifier` (see it and the passport-jwt seam). It holds no configuration of its own:
  * the guard binds each request to its app's verifier, so one registration in Passport serves
  * every app of the process. `validate()` turns the verified claims into the `Principal`.
  */

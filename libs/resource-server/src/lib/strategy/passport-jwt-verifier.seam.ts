@@ -5,7 +5,7 @@ import { VerifiedClaims } from '../principal';
  * SEAM (passport-jwt 4.0.1, `lib/strategy.js`): passport-jwt verifies every token with the static
  * `JwtStrategy.JwtVerifier(token, secretOrKey, options, callback)`, jsonwebtoken underneath. It
  * has no per-instance way to replace that function: only the key (`secretOrKeyProvider`) is per
- * instance. So the `baton-jwt` strategy verifies on jose inside its `secretOrKeyProvider` and hands
+ * instance. So the `baton-jwt` strategy verifies (`AccessTokenVerifier`) inside its `secretOrKeyProvider` and hands
  * passport-jwt a `JoseVerified` result in place of a key; the static verifier is wrapped, once, to
  * pass such a result through and to call the original verifier for any other key, so the host
  * app's own passport-jwt strategies keep working exactly as before. Should an upgrade stop calling
