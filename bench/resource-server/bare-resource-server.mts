@@ -4,9 +4,9 @@
  * `aud`, `typ at+jwt`, `exp`, the route's scope) and building the same body from the same data.
  * Started by `resource-server.bench.mts` like a built app (pinned to CPU 0) with
  *   BARE_PORT, BARE_ISSUER, BARE_AUDIENCE, BARE_ROUTE (`messages` or `me`), and for `messages`
- *   BARE_DATABASE (the SQLite file message-service serves from).
+ *   BARE_DATABASE (a copy of the SQLite file message-service serves from).
  * - `messages`: `GET /api/messages`, scope message.read: the caller's newest 20 messages read with
- *   message-service's own query from the same SQLite file, as message-service's first page.
+ *   message-service's own query from a copy of its SQLite file, as message-service's first page.
  * - `me`: `GET /api/users/me`, scope user.read: who the token says the caller is, as user-service.
  * The suite checks at start that both answer the same bytes for the same token.
  */
@@ -32,7 +32,8 @@ interface Route {
 }
 
 function messagesRoute(): Route {
-  const database = new DatabaseSync(required('BARE_DATABASE'), { readOnly: true });
+  // Not read-only: a copy of a WAL database is recovered (its index rebuilt) when it is opened.
+  const database = new DatabaseSync(required('BARE_DATABASE'));
   // message-service's query and page size (MESSAGES_PAGE_DEFAULT_LIMIT + 1 to see a next page).
   const inbox = database.prepare('SELECT * FROM messages WHERE recipient = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
   return {
