@@ -21,6 +21,7 @@ import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } 
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { basicChallenge, errorAnswerOf, providerRefusal, replaceProviderKeys, rewriteErrorAnswer } from './provider-internals';
 import type { PublicJwk } from '@baton/oidc-provider-token-exchange';
+import { EXTERNAL_SIGNING_SUPPORT, providerKeys } from './provider-signing-key';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
@@ -95,7 +96,7 @@ export class OidcProviderFactory {
     introspectJwtAccessTokens(provider, introspection);
     this.logEvents(provider);
     // Key rotation: the provider signs with, and publishes, whatever the keys service holds now.
-    this.signingKeys.onChange(() => replaceProviderKeys(provider, this.signingKeys.privateJwks()));
+    this.signingKeys.onChange(() => replaceProviderKeys(provider, providerKeys(this.signingKeys.keys)));
     return provider;
   }
 
@@ -111,7 +112,8 @@ export class OidcProviderFactory {
         id_token_signed_response_alg: alg,
         token_endpoint_auth_method: 'client_secret_basic',
       },
-      jwks: this.signingKeys.privateJwks() as Configuration['jwks'],
+      // Signed through node:crypto with the keys' KeyObjects (provider-signing-key.ts).
+      jwks: providerKeys(this.signingKeys.keys),
       cookies: {
         keys: [...this.cookieSecrets.secrets],
         // Secure whenever the issuer is https (production refuses an http issuer unless allowed).
@@ -165,6 +167,7 @@ export class OidcProviderFactory {
           useGrantedResource: async () => true,
         },
         dPoP: { enabled: false },
+        externalSigningSupport: { ...EXTERNAL_SIGNING_SUPPORT },
         pushedAuthorizationRequests: { enabled: false },
       },
       enabledJWA: {

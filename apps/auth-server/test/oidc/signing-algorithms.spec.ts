@@ -12,7 +12,7 @@ async function jwks(baseUrl: string): Promise<JsonWebKeySet> {
 }
 
 describe('signing algorithm (AUTH_SERVER_SIGNING_ALG) and key rotation', () => {
-  it.each(['RS256', 'EdDSA'])('signs access and ID tokens with %s when configured', async (alg) => {
+  it.each(['RS256', 'PS256', 'ES384', 'EdDSA'])('signs access and ID tokens with %s when configured', async (alg) => {
     const server = await startInProcess({ AUTH_SERVER_SIGNING_ALG: alg });
     try {
       const { body } = await postToken(server.baseUrl, { grant_type: 'client_credentials' }, USER_SERVICE);
