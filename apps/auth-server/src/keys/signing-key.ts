@@ -1,4 +1,4 @@
-import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject, sign, SignKeyObjectInput } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
 import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../config/auth-server.config';
 import { KeyMaterialError } from './key-material.error';
 
@@ -11,7 +11,7 @@ export interface SigningKey {
   readonly alg: SigningAlgorithm;
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
-  /** With the private members: only for the data folder and the database (sealed). */
+  /** With the private members: only for oidc-provider's keystore and the data folder. */
   readonly privateJwk: Jwk;
   /** Public members only: what the JWKS endpoint serves. */
   readonly publicJwk: Jwk;
@@ -68,37 +68,6 @@ export function signingKeyFromJwk(value: unknown, where: string): SigningKey {
     if (member in publicJwk) throw new KeyMaterialError(`${where}: public JWK would carry "${member}"`);
   }
   return { kid, alg: alg as SigningAlgorithm, privateKey, publicKey, privateJwk, publicJwk };
-}
-
-/**
- * The JWS signature (RFC 7515 §5.1, the bytes base64url-encoded as the third part) of `signingInput`
- * with `key`, through node:crypto and the `KeyObject` imported once: about a quarter of the CPU of
- * the same signature through WebCrypto. ECDSA signatures in the JWS form (IEEE P1363: r || s, RFC
- * 7518 §3.4), PS256 with a salt as long as the hash (RFC 7518 §3.5). EC and Ed25519 signatures
- * (tens of µs) are made on the spot, where a thread-pool hop would cost more than the signature;
- * RSA ones (around a millisecond) on libuv's thread pool, so that they do not hold up the event loop.
- */
-export function signJws(key: SigningKey, signingInput: Uint8Array): Buffer | Promise<Buffer> {
-  switch (key.alg) {
-    case 'ES256':
-      return sign('sha256', signingInput, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-    case 'ES384':
-      return sign('sha384', signingInput, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-    case 'EdDSA':
-      return sign(null, signingInput, key.privateKey);
-    case 'RS256':
-      return signInThreadPool('sha256', signingInput, { key: key.privateKey, padding: constants.RSA_PKCS1_PADDING });
-    case 'PS256':
-      return signInThreadPool('sha256', signingInput, {
-        key: key.privateKey,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: 32,
-      });
-  }
-}
-
-function signInThreadPool(hash: string, data: Uint8Array, key: SignKeyObjectInput): Promise<Buffer> {
-  return new Promise((resolve, reject) => sign(hash, data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) over the required public members. */

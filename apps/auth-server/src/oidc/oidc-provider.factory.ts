@@ -21,7 +21,6 @@ import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } 
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { basicChallenge, errorAnswerOf, providerRefusal, replaceProviderKeys, rewriteErrorAnswer } from './provider-internals';
 import type { PublicJwk } from '@baton/oidc-provider-token-exchange';
-import { EXTERNAL_SIGNING_SUPPORT, providerKeys } from './provider-signing-key';
 import { ResourceServersService } from './resource-servers.service';
 
 const MINUTE = 60;
@@ -96,7 +95,7 @@ export class OidcProviderFactory {
     introspectJwtAccessTokens(provider, introspection);
     this.logEvents(provider);
     // Key rotation: the provider signs with, and publishes, whatever the keys service holds now.
-    this.signingKeys.onChange(() => replaceProviderKeys(provider, providerKeys(this.signingKeys.keys)));
+    this.signingKeys.onChange(() => replaceProviderKeys(provider, this.signingKeys.privateJwks()));
     return provider;
   }
 
@@ -112,8 +111,7 @@ export class OidcProviderFactory {
         id_token_signed_response_alg: alg,
         token_endpoint_auth_method: 'client_secret_basic',
       },
-      // Signed through node:crypto with the keys' KeyObjects (provider-signing-key.ts).
-      jwks: providerKeys(this.signingKeys.keys),
+      jwks: this.signingKeys.privateJwks() as Configuration['jwks'],
       cookies: {
         keys: [...this.cookieSecrets.secrets],
         // Secure whenever the issuer is https (production refuses an http issuer unless allowed).
@@ -167,7 +165,6 @@ export class OidcProviderFactory {
           useGrantedResource: async () => true,
         },
         dPoP: { enabled: false },
-        externalSigningSupport: { ...EXTERNAL_SIGNING_SUPPORT },
         pushedAuthorizationRequests: { enabled: false },
       },
       enabledJWA: {

@@ -7,8 +7,7 @@ import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js
  * registrations and every reference the app holds. So this calls the initialiser the constructor
  * itself uses, which replaces both the keystore that signs and the JWKS its `/oauth2/jwks` serves.
  * The first key of `jwks` is the one oidc-provider picks for an algorithm, so the signing key goes
- * first (SigningKeysService.keys orders them so). Keys are private JWKs (which the initialiser
- * copies) or ExternalSigningKey instances (which it keeps as they are, see provider-signing-key.ts).
+ * first (SigningKeysService.privateJwks() orders them so).
  *
  * Seam, checked against oidc-provider 9.13.3: relies on the deep import
  * `oidc-provider/lib/helpers/initialize_keystore.js` (default export, called with the Provider as
@@ -16,5 +15,5 @@ import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js
  * read them. Guarded by replace-provider-keys.spec.ts.
  */
 export function replaceProviderKeys(provider: Provider, jwks: { keys: readonly object[] }): void {
-  initializeKeystore.call(provider, { keys: [...jwks.keys] });
+  initializeKeystore.call(provider, { keys: jwks.keys.map((key) => ({ ...key })) });
 }

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExternalSigningKey, Provider } from 'oidc-provider';
-import type { Adapter, AdapterPayload, AsymmetricSigningAlgorithm, Configuration } from 'oidc-provider';
+import { Provider } from 'oidc-provider';
+import type { Adapter, AdapterPayload, Configuration } from 'oidc-provider';
 
 /** A resource server the plain provider issues JWT access tokens for. */
 export const PLAIN_RESOURCE = 'urn:baton:test-resource';
@@ -48,13 +48,8 @@ class MapAdapter implements Adapter {
 }
 
 export interface PlainProviderOptions {
-  /**
-   * Its signing keys (one fresh ES256 key by default): private JWKs, or ExternalSigningKey
-   * instances (the experimental external signing support is then enabled).
-   */
-  readonly keys?: readonly (Record<string, unknown> | ExternalSigningKey)[];
-  /** The JWS algorithm of its access and ID tokens (ES256 by default). */
-  readonly alg?: AsymmetricSigningAlgorithm;
+  /** Its private signing keys (one fresh ES256 key by default). */
+  readonly keys?: readonly Record<string, unknown>[];
   /** Runs once the Provider exists, before its Koa middleware is composed (`use`, `on`, grants). */
   readonly prepare?: (provider: Provider) => void;
   /** Grant types (registered by `prepare`) that PLAIN_CLIENT may use besides client_credentials. */
@@ -73,23 +68,19 @@ export interface PlainProvider {
  * they see oidc-provider's own behaviour, not Baton's amendments of it.
  */
 export async function startPlainProvider(options: PlainProviderOptions = {}): Promise<PlainProvider> {
-  const { keys = [signingJwk('plain-key')], prepare = () => undefined, extraGrantTypes = [], alg = 'ES256' as const } = options;
-  const external = keys.some((key) => key instanceof ExternalSigningKey);
+  const { keys = [signingJwk('plain-key')], prepare = () => undefined, extraGrantTypes = [] } = options;
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const configuration: Configuration = {
-    // The initialiser copies JWKs itself and keeps ExternalSigningKey instances as they are.
-    jwks: { keys: [...keys] } as Configuration['jwks'],
+    jwks: { keys: keys.map((key) => ({ ...key })) } as Configuration['jwks'],
     adapter: MapAdapter,
     ttl: { ClientCredentials: 300 },
     renderError: (ctx, out) => {
       ctx.type = 'html';
       ctx.body = `<p>${String(out['error'])}</p>`;
     },
-    clientDefaults: { id_token_signed_response_alg: alg },
-    // ES384 is not among oidc-provider's default ID token algorithms.
-    enabledJWA: { idTokenSigningAlgValues: [alg] },
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clients: [
       {
         client_id: PLAIN_CLIENT.id,
@@ -103,11 +94,10 @@ export async function startPlainProvider(options: PlainProviderOptions = {}): Pr
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
-      ...(external ? { externalSigningSupport: { enabled: true, ack: 'experimental-01' } } : {}),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => PLAIN_RESOURCE,
-        getResourceServerInfo: () => ({ scope: 'read', audience: PLAIN_RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg } } }),
+        getResourceServerInfo: () => ({ scope: 'read', audience: PLAIN_RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
       },
     },
   };
