@@ -15,8 +15,11 @@ const ACCESS_TOKEN_TYPE = /^(application\/)?at\+jwt$/i;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const ASCII_WHITESPACE = /[\t\n\f\r ]/;
 const ALL_ASCII_WHITESPACE = /[\t\n\f\r ]/g;
-// As jose's: a header or claims set that is not well-formed UTF-8 is malformed, not repaired.
+// As jose's: a header or claims set that is not well-formed UTF-8 is malformed, not repaired. A
+// claims set may start with a byte order mark (jose drops it); a header may not (it is malformed,
+// as the header check before jose always answered).
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const STRICT_UTF8_KEEPING_BOM = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Takes a compact JWS apart and checks its protected header before any key is looked up: the
@@ -27,7 +30,7 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function parseCompactAccessToken(token: string, algorithms: readonly string[], challenge: BearerChallenge): CompactAccessToken {
   const malformed = () => ResourceServerError.invalidToken('malformed', challenge);
   const parts = token.split('.');
-  const header = decodeJsonObject(parts[0] ?? '');
+  const header = decodeJsonObject(parts[0] ?? '', 'refuse');
   if (header === undefined) throw malformed();
   const { alg, kid, typ, crit } = header;
   if (typeof alg !== 'string' || !algorithms.includes(alg)) throw ResourceServerError.invalidToken('algorithm', challenge);
@@ -61,12 +64,12 @@ export function decodeBase64urlSegment(segment: string): Buffer | undefined {
 }
 
 /** A base64url segment holding a JSON object (a JOSE header, a claims set); `undefined` otherwise. */
-export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+export function decodeJsonObject(segment: string, byteOrderMark: 'drop' | 'refuse' = 'drop'): Record<string, unknown> | undefined {
   const bytes = decodeBase64urlSegment(segment);
   if (bytes === undefined) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(STRICT_UTF8.decode(bytes));
+    value = JSON.parse((byteOrderMark === 'drop' ? STRICT_UTF8 : STRICT_UTF8_KEEPING_BOM).decode(bytes));
   } catch {
     return undefined;
   }

@@ -193,6 +193,8 @@ describe('AccessTokenVerifier against jose (differential)', () => {
     'emptySignature',
     'stripSignature',
     'nonAscii',
+    'headerBom',
+    'payloadBom',
   );
 
   function build(
@@ -221,6 +223,8 @@ describe('AccessTokenVerifier against jose (differential)', () => {
     if (tamper === 'payloadNotJson') encodedPayload = base64url('{"sub":');
     if (tamper === 'payloadArray') encodedPayload = base64url('["alice"]');
     if (tamper === 'headerNotJson') encodedHeader = base64url('{"alg":');
+    if (tamper === 'headerBom') encodedHeader = base64url(`\ufeff${JSON.stringify(header)}`);
+    if (tamper === 'payloadBom') encodedPayload = base64url(`\ufeff${JSON.stringify(claims)}`);
     // Sign with the key's own algorithm (a key cannot make another's signature), or none/HS256 by hand.
     const input = `${encodedHeader}.${encodedPayload}`;
     let signature =
