@@ -1,10 +1,9 @@
-import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule, Params } from 'nestjs-pino';
 import { RequestContext } from './context/request-context';
 import { RequestContextMiddleware } from './context/request-context.middleware';
 import { HealthProbes } from './health/health-probes';
-import { BatchedDestination } from './logging/batched-destination';
 import { RequestLog } from './logging/request-log';
 import { createServiceLogger, SERVICE_LOGGER, ServiceLogger } from './logging/service-logger';
 import { MetricsService } from './metrics/metrics.service';
@@ -40,7 +39,7 @@ import { GracefulShutdown } from './shutdown/graceful-shutdown';
  * Global: `MetricsService`, `RequestContext` and `GracefulShutdown` can be injected anywhere.
  */
 @Module({})
-export class ObservabilityModule extends ConfigurableObservabilityModule implements NestModule, OnApplicationShutdown {
+export class ObservabilityModule extends ConfigurableObservabilityModule implements NestModule {
   static override forRoot(options: typeof OBSERVABILITY_OPTIONS_TYPE): DynamicModule {
     return withInternals(super.forRoot(options));
   }
@@ -49,17 +48,8 @@ export class ObservabilityModule extends ConfigurableObservabilityModule impleme
     return withInternals(super.forRootAsync(options));
   }
 
-  constructor(@Inject(SERVICE_LOGGER) private readonly serviceLogger: ServiceLogger) {
-    super();
-  }
-
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RequestContextMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
-  }
-
-  /** Lines still gathered for their batch are written when the app closes (and again on exit). */
-  onApplicationShutdown(): void {
-    if (this.serviceLogger.destination instanceof BatchedDestination) this.serviceLogger.destination.flushSync();
   }
 }
 
