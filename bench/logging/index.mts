@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
-import { pinLoadGenerator, startBuiltApp, type BenchServer } from '../lib/server.mts';
+import { pinLoadGenerator, type BenchServer } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
 import { formatSpread, spread } from '../lib/stats.mts';
 
@@ -69,7 +68,7 @@ export async function run(settings: Settings): Promise<void> {
     for (const { build, main } of builds) {
       for (const logging of ['on', 'off'] as const) {
         const env = { LOG_LEVEL: logging === 'on' ? 'info' : 'silent' };
-        const server = main === undefined ? await startBenchAuthServer(env) : await startAuthServerBuild(main, env);
+        const server = await startBenchAuthServer(env, main === undefined ? undefined : dirname(dirname(main)));
         subjects.push({
           label: `${build}, logging ${logging}`,
           build,
@@ -281,31 +280,6 @@ function baselineMain(): string | undefined {
   }
   if (configured !== undefined && configured !== '') throw new Error(`BENCH_BASELINE=${configured} holds no apps/auth-server/main.js`);
   return undefined;
-}
-
-/**
- * An earlier build of the auth server, run as `startBenchAuthServer` runs today's (same settings;
- * that helper starts only dist/): production mode, demo configuration, database in memory, CPU 0.
- */
-function startAuthServerBuild(main: string, env: Record<string, string>): Promise<BenchServer> {
-  return startBuiltApp({
-    app: 'auth-server',
-    main,
-    healthPath: '/health',
-    env: (port, dataDir) => ({
-      AUTH_SERVER_PORT: String(port),
-      AUTH_SERVER_ISSUER: `http://127.0.0.1:${port}`,
-      AUTH_SERVER_DATA_DIR: dataDir,
-      AUTH_SERVER_DATABASE: ':memory:',
-      LOG_FORMAT: 'json',
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      AUTH_SERVER_ALLOW_DEMO_CONFIG: 'true',
-      AUTH_SERVER_ALLOW_GENERATED_KEYS: 'true',
-      AUTH_SERVER_ALLOW_INSECURE_ISSUER: 'true',
-      AUTH_SERVER_TOKEN_RATE_PER_CLIENT: '0',
-      ...env,
-    }),
-  });
 }
 
 function cpuSpread(results: readonly Measured[]): string {
