@@ -115,6 +115,13 @@ cleanup() {
     if [[ -n "$load_summary" ]]; then
       printf '== what the load test reported (problems and counts):\n%s\n' "$load_summary" >&2
     fi
+    # The balancer's own account of the 5xx answers (termination state: SH = the replica closed
+    # before its headers, SD = during the body, sC/SC = connecting...), printed here too because
+    # CI shows only the end of the output.
+    if [[ -s "$workdir/balancer-abnormal.log" ]]; then
+      printf '== the balancer'"'"'s lines for its 5xx answers (last 8):\n' >&2
+      grep -E ' 5[0-9]{2} [0-9]+ - - ' "$workdir/balancer-abnormal.log" | tail -8 | cut -c1-300 >&2 || true
+    fi
     printf '== test:compose:scale failed after %s s (exit %s)%s\ncompose-scale: %d passed, 1 failed\n' \
       "$(($(date +%s) - started_at))" "$status" "${failure:+: $failure}" "$checks_passed" >&2
   fi
@@ -227,7 +234,8 @@ if ((load_status != 0)); then
   # the script here through the ERR trap, before the lines and the verdict are printed.
   compose 60 logs --no-color balancer >"$workdir/balancer.log" 2>&1 || true
   log "balancer log lines of abnormal endings (all of it in the work folder with BATON_COMPOSE_KEEP_WORKDIR=1)"
-  { grep -E ' [0-9]+ [0-9]+ - - [A-Za-z-]{4} | (5[0-9]{2}) [0-9]+ - - ' "$workdir/balancer.log" | grep -v ' - - ---- ' | tail -40 | sed 's/^/   | /'; } || true
+  { grep -E ' [0-9]+ [0-9]+ - - [A-Za-z-]{4} | (5[0-9]{2}) [0-9]+ - - ' "$workdir/balancer.log" | grep -v ' - - ---- ' >"$workdir/balancer-abnormal.log"; } || true
+  tail -40 "$workdir/balancer-abnormal.log" | sed 's/^/   | /'
   fail "the load test found failures or losses (exit $load_status; counts above)"
 fi
 pass "load test: no failed request beyond those in flight at a kill, no lost message, sessions and refresh tokens kept ($(($(date +%s) - load_started)) s)"
