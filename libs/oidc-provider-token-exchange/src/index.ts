@@ -24,6 +24,13 @@ export { normalizeResource } from './lib/targets/normalize-resource';
 
 export type { ActClaim } from './lib/checks/act-claim';
 
+export { TokenEndpointDpop } from './lib/dpop/token-endpoint-dpop';
+export type { DpopOptions, DpopReplayCheck } from './lib/dpop/token-endpoint-dpop';
+export { DEFAULT_DPOP_ALGORITHMS, DEFAULT_DPOP_IAT_WINDOW, DpopProofError, verifyDpopProof } from './lib/dpop/dpop-proof';
+export type { DpopProofExpectations, VerifiedDpopProof } from './lib/dpop/dpop-proof';
+export { DpopNonces } from './lib/dpop/dpop-nonces';
+export { jwkThumbprint } from './lib/dpop/jwk-thumbprint';
+
 export { AccessTokenVerifier } from './lib/verification/access-token.verifier';
 export type { AccessTokenVerifierOptions } from './lib/verification/access-token.verifier';
 export type { VerifiedAccessToken } from './lib/verification/verified-access-token';

@@ -3,7 +3,7 @@
  * registered, without a login flow: a signing key in the shape the provider takes and publishes,
  * and subject tokens signed with it (jose), valid or deliberately wrong. No test framework import.
  */
-import { generateKeyPairSync, JsonWebKey, KeyObject, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, JsonWebKey, KeyObject, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { PublicJwk } from './lib/verification/verification-keys';
 
@@ -76,4 +76,62 @@ export function testAccessTokenClaims(
     jti: randomUUID(),
     ...overrides,
   };
+}
+
+/** A DPoP proof key (a service's key pair) and its public JWK, as a proof's `jwk` header carries it. */
+export interface TestDpopKey {
+  alg: TestSigningAlgorithm;
+  privateKey: KeyObject;
+  publicJwk: JsonWebKey;
+}
+
+/** A fresh DPoP key pair (ES256 by default; RSA keys are 2048 bits). */
+export function testDpopKey(alg: TestSigningAlgorithm = 'ES256'): TestDpopKey {
+  const { privateKey, publicJwk } = testSigningKey(alg);
+  const { kty, crv, x, y, n, e } = publicJwk;
+  const bare = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined));
+  return { alg, privateKey, publicJwk: bare as JsonWebKey };
+}
+
+export interface SignTestDpopProofOptions {
+  key: TestDpopKey;
+  /** `htm`, e.g. `POST`. */
+  method: string;
+  /** `htu`: the endpoint's URL as the server is known by. */
+  url: string;
+  /** Server nonce (RFC 9449 §8). */
+  nonce?: string;
+  /** The access token a resource request carries: sets `ath`. */
+  accessToken?: string;
+  /** Default now. */
+  iat?: number;
+  /** Default a fresh UUID. */
+  jti?: string;
+  /** Merged over `{ typ: 'dpop+jwt', alg, jwk }`; a member set to `undefined` is left out. */
+  header?: Record<string, unknown>;
+  /** Merged over the claims; a member set to `undefined` is left out. */
+  claims?: Record<string, unknown>;
+}
+
+/**
+ * A DPoP proof JWT (RFC 9449 §4.2) signed with jose, independent of the grant's verifier; the
+ * overrides let a test forge exactly the wrong proof it needs (another `typ`, a private `jwk`...).
+ */
+export async function signTestDpopProof(options: SignTestDpopProofOptions): Promise<string> {
+  const { key } = options;
+  const claims = dropUndefined({
+    jti: options.jti ?? randomUUID(),
+    htm: options.method,
+    htu: options.url,
+    iat: options.iat ?? Math.floor(Date.now() / 1000),
+    ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+    ...(options.accessToken === undefined ? {} : { ath: createHash('sha256').update(options.accessToken).digest('base64url') }),
+    ...options.claims,
+  });
+  const header = dropUndefined({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...options.header });
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
+}
+
+function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }

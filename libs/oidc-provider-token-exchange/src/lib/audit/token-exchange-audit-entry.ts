@@ -34,6 +34,8 @@ export interface TokenExchangeAuditEntry {
   actorSub?: string;
   actorJti?: string;
   issuedJti?: string;
+  /** RFC 7638 thumbprint of the request's DPoP proof key: the issued token's `cnf.jkt` (a thumbprint, never the proof). */
+  dpopJkt?: string;
   /** Seconds the issued token lives. */
   expiresIn?: number;
 }

@@ -1,10 +1,12 @@
-/** The OAuth error codes the token-exchange grant answers with (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 8707). */
+/** The OAuth error codes the token-exchange grant answers with (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 8707, RFC 9449 §5 and §8). */
 export type TokenExchangeRefusalCode =
   | 'invalid_request'
   | 'invalid_target'
   | 'invalid_scope'
   | 'unauthorized_client'
-  | 'invalid_client';
+  | 'invalid_client'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * An exchange the grant refuses (named for what it means on the server side; a client's failed
@@ -39,6 +41,16 @@ export class TokenExchangeRefusal extends Error {
 
   static invalidScope(description: string): TokenExchangeRefusal {
     return new TokenExchangeRefusal('invalid_scope', description);
+  }
+
+  /** RFC 9449 §5: the `DPoP` proof is missing where required, malformed, or fails a check. */
+  static invalidDpopProof(description: string): TokenExchangeRefusal {
+    return new TokenExchangeRefusal('invalid_dpop_proof', description);
+  }
+
+  /** RFC 9449 §8: retry with the nonce of the `DPoP-Nonce` response header (set by whoever throws this). */
+  static useDpopNonce(description: string): TokenExchangeRefusal {
+    return new TokenExchangeRefusal('use_dpop_nonce', description);
   }
 
   static unauthorizedClient(description: string): TokenExchangeRefusal {

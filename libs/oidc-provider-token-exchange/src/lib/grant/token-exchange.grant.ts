@@ -3,8 +3,9 @@ import type { TokenExchangeAuditFacts } from '../audit/token-exchange.audit';
 import { actChain, ActClaim, buildActClaim, checkActDepth, parseActClaim } from '../checks/act-claim';
 import { checkImpersonation } from '../checks/check-impersonation';
 import { checkMayAct } from '../checks/check-may-act';
-import { checkNotSenderConstrained } from '../checks/check-not-sender-constrained';
+import { checkSenderConstraint } from '../checks/check-sender-constraint';
 import { checkSubjectAudience } from '../checks/check-subject-audience';
+import { DpopOptions, TokenEndpointDpop } from '../dpop/token-endpoint-dpop';
 import type { TokenExchangePolicy } from '../policy/token-exchange-policy';
 import type { ExchangeTarget } from '../targets/exchange-target';
 import { ExchangeTargets } from '../targets/exchange-targets';
@@ -53,6 +54,12 @@ export interface TokenExchangeGrantDependencies {
    * to refuse; any other error answers `server_error`.
    */
   checkSubject?(subject: VerifiedAccessToken, ctx: KoaContextWithOIDC): void | Promise<void>;
+  /**
+   * DPoP (RFC 9449): a request with a valid `DPoP` proof gets a token bound to the proof's key
+   * (`cnf.jkt`, `token_type: DPoP`); a policy's `requireDpop` refuses exchanges without one. Always
+   * on; these options tune it (algorithms, `iat` window, server nonces, replay records).
+   */
+  dpop?: DpopOptions;
   /** Seconds since the epoch; injectable for tests. */
   now?(): number;
 }
@@ -76,6 +83,7 @@ export function createTokenExchangeHandler(
     now,
   });
   const targets = new ExchangeTargets(dependencies.targets);
+  const dpop = new TokenEndpointDpop(dependencies.dpop, now);
   const resourceServerInfo =
     dependencies.resourceServerInfo ??
     ((target: ExchangeTarget): ResourceServer => ({
@@ -99,11 +107,18 @@ export function createTokenExchangeHandler(
     }
     facts.mode = policy.mode;
 
+    // Checked before the tokens, as oidc-provider does for its own grants; the jti is consumed last.
+    const proof = dpop.validate(ctx);
+    if (proof === undefined && policy.requireDpop === true) {
+      throw TokenExchangeRefusal.invalidDpopProof('this client must send a DPoP proof with every exchange');
+    }
+    if (proof !== undefined) facts.dpopJkt = proof.thumbprint;
+
     const subject = verifier.verify(request.subjectToken, 'subject_token');
     if (dependencies.checkSubject !== undefined) await dependencies.checkSubject(subject, ctx);
     facts.subjectSub = subject.sub;
     if (subject.jti !== undefined) facts.subjectJti = subject.jti;
-    checkNotSenderConstrained(subject, 'subject_token');
+    checkSenderConstraint(subject, 'subject_token', proof?.thumbprint);
     facts.fromAudience = checkSubjectAudience(subject, policy, 'subject_token');
     if (policy.mode === 'impersonation') checkImpersonation(subject, request);
 
@@ -116,7 +131,7 @@ export function createTokenExchangeHandler(
       const actor = verifier.verify(request.actorToken, 'actor_token');
       facts.actorSub = actor.sub;
       if (actor.jti !== undefined) facts.actorJti = actor.jti;
-      checkNotSenderConstrained(actor, 'actor_token');
+      checkSenderConstraint(actor, 'actor_token', proof?.thumbprint);
       checkSubjectAudience(actor, policy, 'actor_token');
       actorSub = actor.sub;
       actorExp = actor.exp;
@@ -161,6 +176,11 @@ export function createTokenExchangeHandler(
       exp,
     });
     if (act !== undefined) setExchangeTokenClaims(token, { act });
+    if (proof !== undefined) {
+      await dpop.consume(ctx, client.clientId, proof);
+      // RFC 9449 §6.1: `cnf.jkt` in the JWT; the token type becomes DPoP.
+      token.setThumbprint('jkt', proof.thumbprint);
+    }
     ctx.oidc.entity('AccessToken', token);
     const accessToken = await token.save();
     if (act !== undefined) checkActWasIssued(accessToken, act);
@@ -170,7 +190,7 @@ export function createTokenExchangeHandler(
     ctx.body = {
       access_token: accessToken,
       issued_token_type: request.requestedTokenType,
-      token_type: 'Bearer',
+      token_type: token.tokenType,
       expires_in: exp - iat,
       scope: facts.scopeGranted,
     };

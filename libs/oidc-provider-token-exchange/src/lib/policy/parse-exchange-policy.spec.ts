@@ -26,6 +26,7 @@ describe('parseExchangePolicy', () => {
       allowActorToken: false,
       maxActDepth: DEFAULT_MAX_ACT_DEPTH,
       mode: 'delegation',
+      requireDpop: false,
     });
     expect(DEFAULT_MAX_ACT_DEPTH).toBe(1);
   });
@@ -39,6 +40,7 @@ describe('parseExchangePolicy', () => {
       allowActorToken: true,
       maxActDepth: 3,
       mode: 'delegation',
+      requireDpop: true,
     };
     expect(parseExchangePolicy(raw, context)).toEqual(raw);
   });
@@ -48,8 +50,8 @@ describe('parseExchangePolicy', () => {
   });
 
   it.each([
-    [[], '', 'must be a mapping with the fields subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode'],
-    [{ targets: ['message-service'], target: 'x' }, 'target', 'unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode)'],
+    [[], '', 'must be a mapping with the fields subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode, requireDpop'],
+    [{ targets: ['message-service'], target: 'x' }, 'target', 'unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode, requireDpop)'],
     [{}, 'targets', 'is required'],
     [{ targets: [] }, 'targets', 'must not be empty'],
     [{ targets: 'message-service' }, 'targets', 'must be a list'],
@@ -61,6 +63,7 @@ describe('parseExchangePolicy', () => {
     [{ targets: ['message-service'], defaultTarget: 'billing' }, 'defaultTarget', 'must be one of targets (message-service), got "billing"'],
     [{ targets: ['message-service'], mode: 'proxy' }, 'mode', 'must be delegation or impersonation, got "proxy"'],
     [{ targets: ['message-service'], allowActorToken: 'yes' }, 'allowActorToken', 'must be true or false, got "yes"'],
+    [{ targets: ['message-service'], requireDpop: 'yes' }, 'requireDpop', 'must be true or false, got "yes"'],
     [{ targets: ['message-service'], maxActDepth: 11 }, 'maxActDepth', 'must be a whole number from 1 to 10, got 11'],
     [{ targets: ['message-service'], mode: 'impersonation', allowActorToken: true }, 'allowActorToken', 'cannot be true with mode impersonation (an impersonation token records no actor)'],
     [{ targets: ['message-service'], mode: 'impersonation', maxActDepth: 2 }, 'maxActDepth', 'has no meaning with mode impersonation (an impersonation token records no actor)'],

@@ -27,7 +27,7 @@ export class ExchangePolicyError extends Error {
 }
 
 /** The fields a raw policy may have, in the order they are checked. */
-const POLICY_FIELDS = ['subjectAudiences', 'targets', 'maxScope', 'allowActorToken', 'maxActDepth', 'defaultTarget', 'mode'] as const;
+const POLICY_FIELDS = ['subjectAudiences', 'targets', 'maxScope', 'allowActorToken', 'maxActDepth', 'defaultTarget', 'mode', 'requireDpop'] as const;
 /** Beyond this an `act` chain is no delegation anyone can audit. */
 const MAX_ACT_DEPTH_LIMIT = 10;
 // RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`.
@@ -38,7 +38,7 @@ const SCOPE_TEXT = 'a scope token (printable ASCII, no spaces, quotes or backsla
  * Validates one client's raw exchange policy (as read from JSON or YAML) against the registered
  * resource servers and applies the defaults, which live here only:
  * `subjectAudiences` = [the client's own audience], `allowActorToken` = false,
- * `maxActDepth` = `DEFAULT_MAX_ACT_DEPTH`, `mode` = `delegation`. Pure: throws an
+ * `maxActDepth` = `DEFAULT_MAX_ACT_DEPTH`, `mode` = `delegation`, `requireDpop` = false. Pure: throws an
  * `ExchangePolicyError` naming the first problem.
  *
  * ```json
@@ -103,6 +103,7 @@ export function parseExchangePolicy(raw: unknown, context: ExchangePolicyContext
     allowActorToken,
     maxActDepth: fields.integer('maxActDepth', { min: 1, max: MAX_ACT_DEPTH_LIMIT, default: DEFAULT_MAX_ACT_DEPTH }),
     mode,
+    requireDpop: fields.boolean('requireDpop', false),
   };
 }
 

@@ -29,6 +29,12 @@ export interface TokenExchangePolicy {
   maxActDepth: number;
   /** Whether issued tokens record the client as actor (`act`, the default) or carry none. */
   mode: TokenExchangeMode;
+  /**
+   * Whether every exchange must carry a valid DPoP proof (RFC 9449), so every token issued to this
+   * client is bound to its key (`cnf.jkt`); without one: `invalid_dpop_proof`. Absent: false (a
+   * proof, when sent, still binds the token).
+   */
+  requireDpop?: boolean;
 }
 
 /** Actors an `act` chain may hold when a policy says nothing: the requesting client alone. */
