@@ -6,6 +6,8 @@ export * from './lib/token-exchange.service';
 export * from './lib/exchange-request';
 export * from './lib/clock';
 export * from './lib/token-fingerprint';
+export * from './lib/dpop/dpop-key';
+export * from './lib/dpop/dpop-proofs';
 export * from './lib/cache/exchange-cache-key';
 export * from './lib/cache/exchange-cache';
 export * from './lib/cache/usable-until';

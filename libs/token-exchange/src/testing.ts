@@ -8,3 +8,4 @@ export * from './lib/testing/http-stub';
 export * from './lib/testing/fake-clock';
 export * from './lib/testing/token-answers';
 export * from './lib/testing/silent-logger';
+export * from './lib/testing/dpop-proof';

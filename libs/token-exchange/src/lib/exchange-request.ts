@@ -19,8 +19,11 @@ export interface ExchangeRequest {
 /** An exchanged token. The same frozen object is shared by every caller served from the cache. */
 export interface ExchangedToken {
   readonly accessToken: string;
-  /** `Bearer`. */
-  readonly tokenType: string;
+  /**
+   * `Bearer`, or `DPoP` when the auth server bound the token to this service's DPoP key (it is
+   * then sent as `Authorization: DPoP` with a proof).
+   */
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly issuedTokenType: string;
   /** When the auth server says the token expires, in milliseconds since the Unix epoch. */
   readonly expiresAt: number;

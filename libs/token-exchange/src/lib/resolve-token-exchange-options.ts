@@ -2,6 +2,8 @@ import { ClientAuthentication } from './client-auth/client-authentication';
 import { ClientSecretBasic, ClientSecretPost } from './client-auth/client-secret.authentication';
 import { PrivateKeyJwt } from './client-auth/private-key-jwt.authentication';
 import { Clock, SYSTEM_CLOCK } from './clock';
+import { DpopKey } from './dpop/dpop-key';
+import { DpopProofs } from './dpop/dpop-proofs';
 import { TokenExchangeOptionsError } from './token-exchange-options.error';
 import { DownstreamOptions, TokenExchangeModuleOptions } from './token-exchange.options';
 
@@ -22,6 +24,8 @@ export interface ResolvedTokenExchangeOptions {
   readonly downstreams: Readonly<Record<string, DownstreamOptions>>;
   readonly clock: Clock;
   readonly requestHeaders: (() => Readonly<Record<string, string>>) | undefined;
+  /** The DPoP key and the servers' nonces, when `dpop` is on. */
+  readonly dpop: DpopProofs | undefined;
 }
 
 /**
@@ -79,7 +83,17 @@ export function resolveTokenExchangeOptions(options: TokenExchangeModuleOptions)
     downstreams,
     clock: options.clock ?? SYSTEM_CLOCK,
     requestHeaders: options.requestHeaders,
+    dpop: dpopOf(options.dpop),
   };
+}
+
+function dpopOf(option: TokenExchangeModuleOptions['dpop']): DpopProofs | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return new DpopProofs(DpopKey.generate());
+  if (typeof option !== 'object' || option === null) {
+    throw new TokenExchangeOptionsError('dpop', 'must be true, false or { key?, algorithm? }');
+  }
+  return new DpopProofs(option.key === undefined ? DpopKey.generate(option.algorithm) : DpopKey.from(option.key, option.algorithm));
 }
 
 function clientAuthenticationOf(

@@ -64,6 +64,21 @@ export interface PrivateKeyJwtAuthentication {
 
 export type ClientAuthenticationOptions = ClientSecretAuthentication | PrivateKeyJwtAuthentication;
 
+/**
+ * DPoP (RFC 9449): exchanged tokens bound to this service's key, so a copy of one is useless
+ * without the key. `dpop: true` is `dpop: {}`: a key generated at start (ES256).
+ */
+export interface DpopOptions {
+  /**
+   * The private key: a JWK with `d` (object or JSON text), a PEM private key or a `KeyObject`;
+   * EC P-256 or Ed25519. Default: a new key generated at start, in memory only (tokens bound to
+   * it are exchanged again after a restart: the cache does not outlive the process either).
+   */
+  key?: JsonWebKey | string | KeyObject;
+  /** `ES256` (default for a generated key) or `EdDSA`; a configured key decides by itself. */
+  algorithm?: 'ES256' | 'EdDSA';
+}
+
 export interface TokenExchangeModuleOptions {
   /**
    * The auth server's issuer. Used to find the token endpoint through discovery
@@ -122,4 +137,11 @@ export interface TokenExchangeModuleOptions {
    * Content-Type, Accept).
    */
   requestHeaders?: () => Readonly<Record<string, string>>;
+  /**
+   * DPoP (RFC 9449): a proof of this service's key on every exchange and on every downstream
+   * call; tokens the auth server binds (`token_type: DPoP`) go downstream as
+   * `Authorization: DPoP` with a proof carrying `ath`. Server nonces are remembered per origin
+   * and the refused request sent once more with it. Default off.
+   */
+  dpop?: boolean | DpopOptions;
 }

@@ -121,6 +121,7 @@ export class TokenExchangeService {
       actorToken,
       actorTokenType: actorToken === undefined ? undefined : (request.actorTokenType ?? TokenTypeUri.accessToken),
       requestedTokenType: request.requestedTokenType,
+      dpopJkt: this.options.dpop?.thumbprint,
     };
   }
 }

@@ -12,6 +12,11 @@ export interface ExchangeCacheKeyParts {
   actorToken: string | undefined;
   actorTokenType: string | undefined;
   requestedTokenType: string | undefined;
+  /**
+   * The RFC 7638 thumbprint of the DPoP key the token is to be bound to (`cnf.jkt`); absent
+   * without DPoP. Part of the key: a token bound to another key is never served.
+   */
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -22,6 +27,7 @@ export interface ExchangeCacheKeyParts {
  *   `OAuth2AuthorizedClientManager` keys by principal name and does exactly that).
  * - Target, scope, actor, requested type and client: two requests that could be answered with
  *   different tokens never share an entry.
+ * - The DPoP key's thumbprint: a token bound to one key is useless with another one's proofs.
  * - Each field is length-prefixed and an absent field is written differently from an empty one,
  *   so no two different requests serialize alike (`a|b` + `c` vs `a` + `b|c` cannot collide).
  * - Hashed so the cache holds no bearer token as a key, and keys have one small size.
@@ -40,7 +46,8 @@ export function exchangeCacheKey(parts: ExchangeCacheKeyParts): string {
     field(parts.scope) +
     field(parts.actorToken) +
     field(parts.actorTokenType) +
-    field(parts.requestedTokenType);
+    field(parts.requestedTokenType) +
+    field(parts.dpopJkt);
   return hash('sha256', text, 'base64url');
 }
 

@@ -14,7 +14,7 @@ export class DownstreamClients implements OnModuleDestroy {
     tokens: TokenExchangeService,
   ) {
     for (const [name, downstream] of Object.entries(options.downstreams)) {
-      const client = new DownstreamClient(name, downstream, tokens, undefined, options.retryAfterSeconds, options.requestHeaders);
+      const client = new DownstreamClient(name, downstream, tokens, undefined, options.retryAfterSeconds, options.requestHeaders, options.dpop);
       this.clients.set(name, client);
     }
   }

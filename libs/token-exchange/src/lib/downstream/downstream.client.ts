@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { IncomingHttpHeaders } from 'node:http';
+import { DpopProofs } from '../dpop/dpop-proofs';
 import { DownstreamFailedError } from '../errors/downstream-failed.error';
 import { DownstreamUnavailableError } from '../errors/downstream-unavailable.error';
 import { ExchangeRequest, ExchangedToken } from '../exchange-request';
@@ -16,6 +17,9 @@ import { DownstreamRequest, DownstreamResponse } from './downstream-request';
  * leaves for the downstream. When the downstream answers 401 (it no longer accepts the cached
  * token: keys rotated, token revoked), the entry is dropped and the call is made once more with a
  * fresh exchange; a second 401 is a 502.
+ *
+ * With DPoP, a token the auth server bound goes as `Authorization: DPoP` with a fresh proof
+ * (`htm`, `htu` = base URL + path, no query, `ath`); the downstream's nonces are remembered.
  */
 export class DownstreamClient {
   private readonly logger: Logger;
@@ -39,6 +43,8 @@ export class DownstreamClient {
     private readonly retryAfterSeconds: number,
     /** The module's `requestHeaders` hook: extra headers for each call (never Authorization). */
     private readonly requestHeaders?: () => Readonly<Record<string, string>>,
+    /** The module's DPoP key and nonces, when `dpop` is on: bound tokens go with a proof. */
+    private readonly dpop?: DpopProofs,
   ) {
     this.logger = new Logger(`DownstreamClient:${name}`);
     if (!/^https?:\/\/[^/]/.test(options.baseUrl)) {
@@ -70,6 +76,10 @@ export class DownstreamClient {
     };
     const first = await this.tokens.exchange(exchange);
     let response = await this.send(request, first);
+    if (response.status === 401 && first.tokenType === 'DPoP' && asksForDpopNonce(response)) {
+      // Refused again with a fresh nonce: a new token would not help.
+      throw new DownstreamFailedError(this.label, 'use_dpop_nonce');
+    }
     if (response.status === 401) {
       this.tokens.invalidate(exchange, first.accessToken);
       this.logger.warn(`${this.name} refused exchanged token ${tokenFingerprint(first.accessToken)}; exchanging again`);
@@ -89,16 +99,37 @@ export class DownstreamClient {
     return { status: response.status, data: data as T, headers: flatten(response.headers) };
   }
 
+  /**
+   * One call with `token`; with a bound token, sent once more when the downstream asks for a
+   * DPoP nonce (RFC 9449 §8, a 401 `use_dpop_nonce` with `DPoP-Nonce`): it refused before acting,
+   * so this holds for a POST too. Not the 401 retry: that one needs a new token.
+   */
   private async send(request: DownstreamRequest, token: ExchangedToken): Promise<RawDownstreamResponse> {
+    const response = await this.sendOnce(request, token);
+    if (this.dpop === undefined || token.tokenType !== 'DPoP') return response;
+    const nonceGiven = this.dpop.rememberNonce(this.baseUrl, response.headers);
+    if (!nonceGiven || response.status !== 401 || !asksForDpopNonce(response)) return response;
+    this.logger.debug(`${this.name} asked for a DPoP nonce; calling again with it`);
+    const again = await this.sendOnce(request, token);
+    this.dpop.rememberNonce(this.baseUrl, again.headers);
+    return again;
+  }
+
+  private async sendOnce(request: DownstreamRequest, token: ExchangedToken): Promise<RawDownstreamResponse> {
     const hasBody = request.body !== undefined;
+    const method = request.method ?? 'GET';
+    const bound = token.tokenType === 'DPoP' && this.dpop !== undefined;
     const headers = withRequestHeaders(this.requestHeaders, {
-      Authorization: `Bearer ${token.accessToken}`,
+      Authorization: `${bound ? 'DPoP' : 'Bearer'} ${token.accessToken}`,
+      ...(bound && this.dpop !== undefined
+        ? { DPoP: this.dpop.proof({ method, url: this.baseUrl + request.path, accessToken: token.accessToken }) }
+        : {}),
       Accept: 'application/json',
       ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
     });
     try {
       return await this.transport.request(
-        request.method ?? 'GET',
+        method,
         request.path + queryString(request.query),
         headers,
         hasBody ? JSON.stringify(request.body) : undefined,
@@ -111,6 +142,14 @@ export class DownstreamClient {
       throw new DownstreamUnavailableError(this.label, `network_error:${error.code}`, this.retryAfterSeconds);
     }
   }
+}
+
+/** A 401 whose `WWW-Authenticate` says `DPoP ... error="use_dpop_nonce"` (RFC 9449 §9). */
+function asksForDpopNonce(response: RawDownstreamResponse): boolean {
+  if (response.status !== 401) return false;
+  const challenge = response.headers['www-authenticate'];
+  const text = Array.isArray(challenge) ? challenge.join(', ') : (challenge ?? '');
+  return /(^|,)\s*DPoP\b/i.test(text) && /\berror\s*=\s*"?use_dpop_nonce"?/i.test(text);
 }
 
 function queryString(query: DownstreamRequest['query']): string {

@@ -85,6 +85,11 @@ export class TokenExchangeTelemetry {
     this.logger.warn(`Token endpoint unreachable (${networkCode}); retrying once in ${Math.round(delayMs)} ms`);
   }
 
+  /** The token endpoint asked for a DPoP nonce (RFC 9449 §8): the exchange is sent once more with it. */
+  dpopNonceRequired(): void {
+    this.logger.debug('Token endpoint asked for a DPoP nonce; sending the exchange again with it');
+  }
+
   discovered(endpoint: string, documentUrl: string): void {
     this.logger.log(`Token endpoint ${endpoint} (from ${documentUrl})`);
   }

@@ -12,7 +12,9 @@ export function unsignedAccessToken(claims: { sub: string; exp?: number; jti?: s
 
 /**
  * A successful RFC 8693 answer whose token names the request number (`exchanged-1`,
- * `exchanged-2`...), so tests tell them apart. `overrides` replace or (with `undefined`) remove fields.
+ * `exchanged-2`...), so tests tell them apart. `token_type` is `DPoP` when the request carried a
+ * DPoP proof (as a server that binds tokens answers), else `Bearer`. `overrides` replace or (with
+ * `undefined`) remove fields.
  */
 export function grantedAnswer(
   request: RecordedRequest,
@@ -25,7 +27,7 @@ export function grantedAnswer(
     body: {
       access_token: `exchanged-${index + 1}`,
       issued_token_type: TokenTypeUri.accessToken,
-      token_type: 'Bearer',
+      token_type: request.headers['dpop'] === undefined ? 'Bearer' : 'DPoP',
       expires_in: 300,
       scope: request.form.get('scope') ?? 'message.read message.write',
       ...overrides,

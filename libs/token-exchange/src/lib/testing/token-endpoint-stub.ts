@@ -1,6 +1,7 @@
 import { JWTPayload, JWK, ProtectedHeaderParameters, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { KeyObject } from 'node:crypto';
 import { JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from '../token-exchange.constants';
+import { CheckedDpopProof, DpopProofError, checkDpopProof } from './dpop-proof';
 import { HttpStub, RecordedRequest, StubAnswer } from './http-stub';
 import { grantedAnswer, oauthError } from './token-answers';
 
@@ -24,6 +25,16 @@ export interface StubClientAuthentication {
 /** One request to the token endpoint, with how its client authenticated. */
 export interface TokenEndpointRequest extends RecordedRequest {
   clientAuthentication: StubClientAuthentication;
+  /** The request's DPoP proof, once checked (absent when it carried none or it was refused). */
+  dpop?: CheckedDpopProof;
+}
+
+/** How the stub treats DPoP proofs (RFC 9449 §5, §8). */
+export interface StubDpopOptions {
+  /** Refuse exchanges without a proof (400 `invalid_dpop_proof`), like a client with `requireDpop`. */
+  required?: boolean;
+  /** Demand this nonce in proofs: 400 `use_dpop_nonce` with `DPoP-Nonce` until a proof carries it. */
+  nonce?: string;
 }
 
 /** Answers an authenticated exchange; `index` counts exchanges from 0. */
@@ -34,6 +45,11 @@ export interface TokenEndpointStubOptions {
   client?: StubClient;
   /** How to answer exchanges (default `grantedAnswer`: `exchanged-1`, `exchanged-2`... for 300 s). */
   handler?: TokenEndpointHandler;
+  /**
+   * DPoP: a proof that comes is always checked (signature, `typ`, `htm` POST, `htu` the token
+   * endpoint, `iat`, `jti` never twice); these options require one and a nonce.
+   */
+  dpop?: StubDpopOptions;
 }
 
 const TOKEN_PATH = '/oauth2/token';
@@ -61,13 +77,17 @@ export class TokenEndpointStub {
   readonly exchanges: TokenEndpointRequest[] = [];
   private handler: TokenEndpointHandler;
   private readonly seenAssertionIds = new Set<string>();
+  private readonly seenProofIds = new Set<string>();
+  private dpopOptions: StubDpopOptions;
   private granted = 0;
 
   private constructor(
     private readonly http: HttpStub,
     private readonly client: StubClient | undefined,
     handler: TokenEndpointHandler | undefined,
+    dpop: StubDpopOptions | undefined,
   ) {
+    this.dpopOptions = { ...dpop };
     this.handler = handler ?? ((request, index) => grantedAnswer(request, index));
   }
 
@@ -75,7 +95,7 @@ export class TokenEndpointStub {
     // The server starts first (its URL is the issuer); it answers once the stub exists.
     const started: { stub?: TokenEndpointStub } = {};
     const http = await HttpStub.start((request) => (started.stub === undefined ? { status: 503 } : started.stub.answer(request)));
-    started.stub = new TokenEndpointStub(http, options.client, options.handler);
+    started.stub = new TokenEndpointStub(http, options.client, options.handler, options.dpop);
     return started.stub;
   }
 
@@ -96,6 +116,11 @@ export class TokenEndpointStub {
   /** Answers the next exchanges with `handler` instead. */
   answerWith(handler: TokenEndpointHandler): void {
     this.handler = handler;
+  }
+
+  /** Changes the DPoP policy, e.g. a new nonce (proofs with the old one get `use_dpop_nonce`). */
+  requireDpop(options: StubDpopOptions): void {
+    this.dpopOptions = { ...options };
   }
 
   async stop(): Promise<void> {
@@ -122,9 +147,35 @@ export class TokenEndpointStub {
     if (!request.form.get('subject_token') || !request.form.get('subject_token_type')) {
       return oauthError(400, 'invalid_request', 'subject_token and subject_token_type are required');
     }
+    const refusal = await this.checkDpop(recorded);
+    if (refusal !== undefined) return refusal;
     const index = this.granted;
     this.granted += 1;
     return this.handler(recorded, index);
+  }
+
+  /** Checks the request's DPoP proof (recording it); the refusal to answer, if any. */
+  private async checkDpop(request: TokenEndpointRequest): Promise<StubAnswer | undefined> {
+    const header = request.headers['dpop'];
+    if (header === undefined) {
+      return this.dpopOptions.required ? oauthError(400, 'invalid_dpop_proof', 'a DPoP proof is required') : undefined;
+    }
+    let proof: CheckedDpopProof;
+    try {
+      if (typeof header !== 'string') throw new DpopProofError('several DPoP headers');
+      proof = await checkDpopProof(header, { method: 'POST', url: this.tokenEndpoint });
+    } catch (error) {
+      return oauthError(400, 'invalid_dpop_proof', error instanceof DpopProofError ? error.message : 'invalid proof');
+    }
+    if (this.seenProofIds.has(proof.claims.jti)) return oauthError(400, 'invalid_dpop_proof', 'jti replayed');
+    this.seenProofIds.add(proof.claims.jti);
+    const nonce = this.dpopOptions.nonce;
+    if (nonce !== undefined && proof.claims.nonce !== nonce) {
+      const answer = oauthError(400, 'use_dpop_nonce', 'a nonce is required');
+      return answer === 'destroy' ? answer : { ...answer, headers: { 'DPoP-Nonce': nonce, 'Cache-Control': 'no-store' } };
+    }
+    request.dpop = proof;
+    return undefined;
   }
 
   /** Which method the request used and whether it proves the expected client (`none` when not). */

@@ -1,4 +1,5 @@
 import { HttpService } from '@nestjs/axios';
+import { AxiosResponse } from 'axios';
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
@@ -11,7 +12,7 @@ import { ResolvedTokenExchangeOptions } from '../resolve-token-exchange-options'
 import { TokenExchangeTelemetry } from '../telemetry/token-exchange.telemetry';
 import { TOKEN_EXCHANGE_GRANT_TYPE } from '../token-exchange.constants';
 import { RESOLVED_TOKEN_EXCHANGE_OPTIONS } from '../token-exchange.module-definition';
-import { Attempt, attempt, rawTextRequest } from './http-attempt';
+import { Attempt, attempt, parseJsonObject, rawTextRequest } from './http-attempt';
 import { TokenEndpointDiscovery } from './token-endpoint-discovery';
 import { readTokenResponse } from './token-response';
 
@@ -23,6 +24,8 @@ import { readTokenResponse } from './token-response';
  * - One retry, after a random wait, on a network error only (never a timeout, a 5xx or a 4xx),
  *   and only if the deadline leaves room for it.
  * - The answer is validated before it is returned (see `readTokenResponse`).
+ * - With DPoP, a fresh proof on every request (`htm` POST, `htu` the endpoint); a `use_dpop_nonce`
+ *   refusal is sent once more with the server's nonce (apart from the network retry).
  * - The endpoint is configured or found once through discovery.
  */
 @Injectable()
@@ -51,12 +54,23 @@ export class TokenEndpointClient {
     const obtainedAt = this.options.clock.now();
     const endpoint = await this.discovery.tokenEndpoint();
     const form = exchangeForm(parts);
-    for (let attemptNumber = 1; ; attemptNumber += 1) {
+    let networkRetried = false;
+    let nonceRetried = false;
+    for (;;) {
       const remaining = this.options.timeoutMs - (performance.now() - started);
       const result = remaining > 0 ? await this.post(endpoint, form, remaining) : ({ kind: 'timeout' } as const);
       switch (result.kind) {
-        case 'response':
+        case 'response': {
+          const nonceGiven = this.options.dpop?.rememberNonce(endpoint, result.response.headers) ?? false;
+          // RFC 9449 §8: the server refused the proof for want of its nonce and gave one; the
+          // request is sent once more with it. Not the network retry: each happens at most once.
+          if (nonceGiven && !nonceRetried && asksForDpopNonce(result.response)) {
+            nonceRetried = true;
+            this.telemetry.dpopNonceRequired();
+            continue;
+          }
           return readTokenResponse(result.response, parts, obtainedAt, this.options.retryAfterSeconds);
+        }
         case 'invalid':
           throw new TokenExchangeMisconfiguredError('invalid_response', result.detail);
         case 'timeout':
@@ -66,9 +80,10 @@ export class TokenEndpointClient {
           // only if the wait still leaves time for it.
           const delay = Math.random() * this.options.retryMaxDelayMs;
           const left = this.options.timeoutMs - (performance.now() - started);
-          if (attemptNumber > 1 || left <= delay) {
+          if (networkRetried || left <= delay) {
             throw new AuthServerUnavailableError('network_error', this.options.retryAfterSeconds);
           }
+          networkRetried = true;
           this.telemetry.retrying(result.code, delay);
           await sleep(delay);
         }
@@ -100,12 +115,15 @@ export class TokenEndpointClient {
     const credentials = await this.options.clientAuthentication.credentials(endpoint);
     const body = new URLSearchParams(form);
     for (const [name, value] of Object.entries(credentials.form)) body.set(name, value);
+    // A fresh proof per request too (its jti is single-use), with the server's latest nonce.
+    const proof = this.options.dpop?.proof({ method: 'POST', url: endpoint });
     this.telemetry.requestSent();
     return attempt(() =>
       firstValueFrom(
         this.http.post<string>(endpoint, body.toString(), {
           headers: withRequestHeaders(this.options.requestHeaders, {
             ...credentials.headers,
+            ...(proof === undefined ? {} : { DPoP: proof }),
             'Content-Type': 'application/x-www-form-urlencoded',
             Accept: 'application/json',
           }),
@@ -114,6 +132,11 @@ export class TokenEndpointClient {
       ),
     );
   }
+}
+
+/** A 400 `use_dpop_nonce` answer (RFC 9449 §8). */
+function asksForDpopNonce(response: AxiosResponse<string>): boolean {
+  return response.status === 400 && parseJsonObject(response.data)?.['error'] === 'use_dpop_nonce';
 }
 
 /** The RFC 8693 §2.1 form of one exchange (client authentication added per request). */

@@ -51,8 +51,11 @@ function validateTokenResponse(
     throw invalidResponse('access_token is missing or malformed');
   }
   const tokenType = body['token_type'];
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw invalidResponse('token_type is not Bearer');
+  const kind = typeof tokenType === 'string' ? tokenType.toLowerCase() : undefined;
+  // A bound token is usable only with proofs of our key: never accept one we did not ask for.
+  // With DPoP asked for, a Bearer answer is a server that does not bind (RFC 9449 §5): usable as is.
+  if (kind !== 'bearer' && (kind !== 'dpop' || parts.dpopJkt === undefined)) {
+    throw invalidResponse(parts.dpopJkt === undefined ? 'token_type is not Bearer' : 'token_type is neither DPoP nor Bearer');
   }
   const issuedTokenType = body['issued_token_type'];
   if (typeof issuedTokenType !== 'string' || !USABLE_TOKEN_TYPES.includes(issuedTokenType)) {
@@ -75,7 +78,7 @@ function validateTokenResponse(
   }
   return {
     accessToken,
-    tokenType: 'Bearer',
+    tokenType: kind === 'dpop' ? 'DPoP' : 'Bearer',
     issuedTokenType,
     expiresAt: obtainedAt + expiresIn * 1_000,
     scope: scope ?? parts.scope,
