@@ -22,3 +22,8 @@ export { BATON_JWT_STRATEGY } from './lib/strategy/baton-jwt.strategy';
 export * from './lib/verification/access-token-verifier';
 export * from './lib/guards/access-token.guard';
 export * from './lib/guards/scopes.guard';
+export * from './lib/dpop/dpop-replay-store';
+export * from './lib/dpop/dpop-nonces';
+export { jwkThumbprint } from './lib/dpop/jwk-thumbprint';
+export { accessTokenHash } from './lib/dpop/dpop-proof';
+export { SenderConstraint } from './lib/dpop/sender-constraint';

@@ -5,3 +5,4 @@
 export * from './lib/testing/test-issuer';
 export * from './lib/testing/jwks-test-server';
 export * from './lib/testing/token-forge';
+export * from './lib/testing/dpop-proof-forge';

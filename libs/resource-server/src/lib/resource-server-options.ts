@@ -1,3 +1,7 @@
+import { DpopNonces, HmacDpopNonces } from './dpop/dpop-nonces';
+import { DpopReplayStore, InMemoryDpopReplayStore } from './dpop/dpop-replay-store';
+import { VerifiedClaims } from './principal';
+
 /**
  * Signature algorithms a resource server may accept. Asymmetric only: `none` and the HMAC family
  * are never allowed (a public key must not double as an HMAC secret). `EdDSA` is Ed25519 (or
@@ -17,6 +21,57 @@ export const SUPPORTED_ALGORITHMS = [
 ] as const;
 
 export type AccessTokenAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+/** DPoP proof algorithms accepted unless `dpop.algorithms` says otherwise, in the order advertised. */
+export const DEFAULT_DPOP_ALGORITHMS: readonly AccessTokenAlgorithm[] = ['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256'];
+
+/**
+ * Sender-constrained tokens (DPoP, RFC 9449): with this option the service accepts
+ * `Authorization: DPoP <token>` with a `DPoP: <proof>` header and checks the proof and the token's
+ * `cnf.jkt`. Without it, only `Bearer` is accepted. Either way a DPoP-bound token (one with
+ * `cnf.jkt`) sent as `Bearer` is refused (RFC 9449 §7.2).
+ */
+export interface DpopOptions {
+  /**
+   * Which tokens must be DPoP-bound: `true` every token, a function the tokens it answers `true`
+   * for (e.g. `(claims) => claims.act !== undefined`: tokens that came through an exchange).
+   * Default `false`: bound tokens are checked, bearer tokens accepted as before.
+   */
+  required?: boolean | ((claims: VerifiedClaims) => boolean);
+  /** Accepted proof algorithms. Default ES256, EdDSA, ES384, PS256, RS256. */
+  algorithms?: readonly AccessTokenAlgorithm[];
+  /** A proof's `iat` may be this many seconds before or after now. Default 60. */
+  iatWindowSeconds?: number;
+  /**
+   * The base URL clients call this service at, which a proof's `htu` names (scheme, host, port,
+   * and a path prefix if a proxy adds one); the request's path is appended. Default: the origin of
+   * `resource`. Never taken from the `Host` header, which the caller chooses.
+   */
+  publicUrl?: string;
+  /**
+   * Server nonces (RFC 9449 §9), off by default. `{ secret }` makes stateless HMAC nonces (give
+   * replicas one secret so each accepts the others'); or any `DpopNonces`.
+   */
+  nonce?: { secret?: string | Uint8Array; lifetimeSeconds?: number } | DpopNonces;
+  /** Where used proofs are remembered. Default: bounded memory of this process (one replica). */
+  replayStore?: DpopReplayStore;
+  /** The clock, in ms since the epoch (tests). Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** `dpop` with defaults applied. */
+export interface ResolvedDpopOptions {
+  readonly required: (claims: VerifiedClaims) => boolean;
+  /** `required: true`: every token must be DPoP-bound (metadata `dpop_bound_access_tokens_required`). */
+  readonly alwaysRequired: boolean;
+  readonly algorithms: readonly AccessTokenAlgorithm[];
+  readonly iatWindowSeconds: number;
+  /** `publicUrl` normalised, without a trailing slash: the request path is appended to it. */
+  readonly publicUrl: string;
+  readonly nonces: DpopNonces | undefined;
+  readonly replayStore: DpopReplayStore;
+  readonly clock: () => number;
+}
 
 /** What an app passes to `ResourceServerModule.forRoot(...)` / `forRootAsync(...)`. */
 export interface ResourceServerModuleOptions {
@@ -58,6 +113,8 @@ export interface ResourceServerModuleOptions {
   jwksCacheMaxAgeMs?: number;
   /** Timeout of discovery and JWKS requests. Default 5 000. */
   jwksTimeoutMs?: number;
+  /** Accept DPoP-bound tokens (RFC 9449), and which tokens must be. Default: Bearer only. */
+  dpop?: DpopOptions;
 }
 
 /** The options with defaults applied and checked; what the module's providers use. */
@@ -77,6 +134,12 @@ export interface ResolvedResourceServerOptions {
   readonly jwksRefetchMinIntervalMs: number;
   readonly jwksCacheMaxAgeMs: number;
   readonly jwksTimeoutMs: number;
+  /** DPoP settings, when the service accepts DPoP. */
+  readonly dpop: ResolvedDpopOptions | undefined;
+  /** The `algs` of the DPoP challenge, when the service accepts DPoP (RFC 9449 §7.1). */
+  readonly dpopAlgorithms: readonly string[] | undefined;
+  /** Every token must be DPoP-bound: a bare challenge names DPoP alone. */
+  readonly dpopAlways: boolean;
 }
 
 /** Thrown at start-up when the module is configured with something it cannot use safely. */
@@ -138,6 +201,7 @@ export function resolveResourceServerOptions(options: ResourceServerModuleOption
   if (!HEADER_SAFE.test(realm)) {
     throw new ResourceServerConfigurationError('realm must be printable ASCII without quotes or backslashes');
   }
+  const dpop = options.dpop === undefined ? undefined : resolveDpopOptions(options.dpop, resource);
   return {
     issuer,
     audience: options.audience,
@@ -152,7 +216,50 @@ export function resolveResourceServerOptions(options: ResourceServerModuleOption
     jwksRefetchMinIntervalMs: nonNegativeInteger('jwksRefetchMinIntervalMs', options.jwksRefetchMinIntervalMs, 15_000),
     jwksCacheMaxAgeMs: nonNegativeInteger('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
     jwksTimeoutMs: nonNegativeInteger('jwksTimeoutMs', options.jwksTimeoutMs, 5_000),
+    dpop,
+    dpopAlgorithms: dpop?.algorithms,
+    dpopAlways: dpop?.alwaysRequired ?? false,
   };
+}
+
+function resolveDpopOptions(options: DpopOptions, resource: string | undefined): ResolvedDpopOptions {
+  const algorithms = [...(options.algorithms ?? DEFAULT_DPOP_ALGORITHMS)];
+  if (algorithms.length === 0 || !algorithms.every(isSupportedAlgorithm)) {
+    throw new ResourceServerConfigurationError(`dpop.algorithms must list algorithms from ${SUPPORTED_ALGORITHMS.join(', ')}`);
+  }
+  const base = options.publicUrl ?? (resource === undefined ? undefined : new URL(resource).origin);
+  if (base === undefined) {
+    throw new ResourceServerConfigurationError('dpop needs publicUrl (or resource): the URL a proof names is never taken from the Host header');
+  }
+  const url = new URL(requireHttpUrl('dpop.publicUrl', base));
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ResourceServerConfigurationError('dpop.publicUrl must have no query, fragment or credentials');
+  }
+  const clock = options.clock ?? Date.now;
+  const required = options.required ?? false;
+  const nonce = options.nonce;
+  const nonces =
+    nonce === undefined
+      ? undefined
+      : 'current' in nonce
+        ? nonce
+        : new HmacDpopNonces(nonce.secret, positiveInteger('dpop.nonce.lifetimeSeconds', nonce.lifetimeSeconds, 300), clock);
+  return {
+    required: typeof required === 'function' ? required : () => required,
+    alwaysRequired: required === true,
+    algorithms,
+    iatWindowSeconds: positiveInteger('dpop.iatWindowSeconds', options.iatWindowSeconds, 60),
+    publicUrl: `${url.origin}${url.pathname.replace(/\/$/, '')}`,
+    nonces,
+    replayStore: options.replayStore ?? new InMemoryDpopReplayStore(100_000, clock),
+    clock,
+  };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new ResourceServerConfigurationError(`${name} must be a whole number of 1 or more`);
+  return value;
 }
 
 function requireHttpUrl(name: string, value: string | undefined): string {

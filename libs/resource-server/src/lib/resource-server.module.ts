@@ -1,5 +1,6 @@
 import { Module, Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { SenderConstraint } from './dpop/sender-constraint';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { ScopesGuard } from './guards/scopes.guard';
 import { JwksKeyStore } from './jwks/jwks-key-store';
@@ -45,10 +46,11 @@ import { AccessTokenVerifier } from './verification/access-token-verifier';
       useFactory: (options: ResolvedResourceServerOptions) => new JwksKeyStore(options),
     },
     AccessTokenVerifier,
+    SenderConstraint,
     BatonJwtStrategy,
     JwksReadinessCheck,
   ],
-  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore, AccessTokenVerifier, JwksReadinessCheck],
+  exports: [RESOLVED_RESOURCE_SERVER_OPTIONS, JwksKeyStore, AccessTokenVerifier, SenderConstraint, JwksReadinessCheck],
 })
 export class ResourceServerModule extends ConfigurableResourceServerModule {
   /**

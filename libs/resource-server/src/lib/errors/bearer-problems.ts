@@ -17,6 +17,9 @@ export const TOKEN_PROBLEMS = {
   missingSubject: 'The access token has no subject',
   claims: 'The access token has malformed claims',
   invalid: 'The access token is invalid',
+  boundTokenAsBearer: 'The access token is bound to a DPoP key and must be sent with the DPoP scheme and a proof',
+  dpopRequired: 'This service accepts this access token only when it is bound to a DPoP key',
+  notBound: 'The access token is not bound to a DPoP key (no cnf.jkt)',
 } as const;
 
 export type TokenProblem = keyof typeof TOKEN_PROBLEMS;
@@ -29,3 +32,24 @@ export const REQUEST_PROBLEMS = {
 } as const;
 
 export type RequestProblem = keyof typeof REQUEST_PROBLEMS;
+
+/** RFC 9449 §7.1 `invalid_dpop_proof` descriptions: fixed, never from the proof itself. */
+export const DPOP_PROOF_PROBLEMS = {
+  missing: 'A DPoP proof is required with the DPoP scheme',
+  multiple: 'Exactly one DPoP proof is allowed',
+  malformed: 'The DPoP proof is malformed',
+  type: 'The DPoP proof must have typ dpop+jwt',
+  algorithm: 'The DPoP proof is signed with an algorithm that is not accepted',
+  key: 'The DPoP proof must carry a public key that fits its algorithm',
+  privateKey: 'The DPoP proof key must not contain private key members',
+  signature: 'The DPoP proof signature is invalid',
+  claims: 'The DPoP proof has missing or malformed claims',
+  method: 'The DPoP proof was made for another HTTP method',
+  url: 'The DPoP proof was made for another URL',
+  time: 'The DPoP proof was not made within the accepted time window',
+  accessTokenHash: 'The DPoP proof does not match the access token (ath)',
+  keyMismatch: 'The DPoP proof key is not the key the access token is bound to',
+  replayed: 'The DPoP proof has been used before',
+} as const;
+
+export type DpopProofProblem = keyof typeof DPOP_PROOF_PROBLEMS;

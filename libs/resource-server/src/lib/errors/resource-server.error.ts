@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { REQUEST_PROBLEMS, RequestProblem, TOKEN_PROBLEMS, TokenProblem } from './bearer-problems';
+import { DPOP_PROOF_PROBLEMS, DpopProofProblem, REQUEST_PROBLEMS, RequestProblem, TOKEN_PROBLEMS, TokenProblem } from './bearer-problems';
 
 /** The `error` codes a resource server answers with (RFC 6750 §3.1, plus two of our own). */
 export type ResourceServerErrorCode =
@@ -7,7 +7,9 @@ export type ResourceServerErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * What the `WWW-Authenticate` challenge names besides the error: the realm and, when the service
@@ -16,6 +18,15 @@ export type ResourceServerErrorCode =
 export interface BearerChallenge {
   readonly realm: string;
   readonly resourceMetadataUrl?: string | undefined;
+  /**
+   * The scheme the request used, which the challenge answers in: `DPoP` for `Authorization: DPoP`
+   * (RFC 9449 §7.1), else `Bearer`.
+   */
+  readonly scheme?: 'Bearer' | 'DPoP' | undefined;
+  /** With DPoP accepted: the `algs` of the DPoP challenge (RFC 9449 §7.1); a bare challenge names both schemes. */
+  readonly dpopAlgorithms?: readonly string[] | undefined;
+  /** DPoP required for every token: a bare challenge names the DPoP scheme alone. */
+  readonly dpopAlways?: boolean | undefined;
 }
 
 /**
@@ -77,13 +88,39 @@ export class ResourceServerError extends HttpException {
     );
   }
 
+  /** RFC 9449 §7.1: the DPoP proof is missing, malformed, or does not fit the request or the token. */
+  static invalidDpopProof(problem: DpopProofProblem, challenge: BearerChallenge): ResourceServerError {
+    const description = DPOP_PROOF_PROBLEMS[problem];
+    return new ResourceServerError(
+      HttpStatus.UNAUTHORIZED,
+      'invalid_dpop_proof',
+      description,
+      wwwAuthenticate({ ...challenge, scheme: 'DPoP' }, [`error="invalid_dpop_proof"`, `error_description="${description}"`]),
+    );
+  }
+
+  /**
+   * RFC 9449 §9: the service wants a proof carrying the nonce it gives in `DPoP-Nonce` (a value
+   * this service made: base64url, header-safe). The client retries once with it.
+   */
+  static useDpopNonce(nonce: string, challenge: BearerChallenge): ResourceServerError {
+    const description = 'The DPoP proof must carry the nonce this service gives in the DPoP-Nonce header';
+    return new ResourceServerError(HttpStatus.UNAUTHORIZED, 'use_dpop_nonce', description, {
+      ...wwwAuthenticate({ ...challenge, scheme: 'DPoP' }, [`error="use_dpop_nonce"`, `error_description="${description}"`]),
+      'DPoP-Nonce': nonce,
+    });
+  }
+
   /** The issuer's keys cannot be fetched: the token may be fine, so 503 rather than 401. */
-  static temporarilyUnavailable(retryAfterSeconds: number): ResourceServerError {
+  static temporarilyUnavailable(
+    retryAfterSeconds: number,
+    description = 'The signing keys of the token issuer cannot be fetched right now; try again later',
+  ): ResourceServerError {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     return new ResourceServerError(
       HttpStatus.SERVICE_UNAVAILABLE,
       'temporarily_unavailable',
-      'The signing keys of the token issuer cannot be fetched right now; try again later',
+      description,
       { 'Retry-After': String(seconds) },
       [],
       seconds,
@@ -91,9 +128,18 @@ export class ResourceServerError extends HttpException {
   }
 }
 
-/** Every value comes from configuration or from the fixed vocabulary, never from the request. */
+/**
+ * Every value comes from configuration or from the fixed vocabulary, never from the request. An
+ * error is answered in the scheme the request used; a request without credentials, at a service
+ * that accepts DPoP, is told about both schemes (RFC 9449 §7.1: `Bearer …, DPoP algs="…"`), or
+ * only DPoP when it requires DPoP for every token.
+ */
 function wwwAuthenticate(challenge: BearerChallenge, error: readonly string[] = []): Record<string, string> {
-  const parts = [`realm="${challenge.realm}"`, ...error];
-  if (challenge.resourceMetadataUrl !== undefined) parts.push(`resource_metadata="${challenge.resourceMetadataUrl}"`);
-  return { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
+  const metadata = challenge.resourceMetadataUrl === undefined ? [] : [`resource_metadata="${challenge.resourceMetadataUrl}"`];
+  const algs = challenge.dpopAlgorithms === undefined ? [] : [`algs="${challenge.dpopAlgorithms.join(' ')}"`];
+  const bearer = `Bearer ${[`realm="${challenge.realm}"`, ...error, ...metadata].join(', ')}`;
+  const dpop = `DPoP ${[`realm="${challenge.realm}"`, ...error, ...algs, ...metadata].join(', ')}`;
+  if (challenge.scheme === 'DPoP') return { 'WWW-Authenticate': dpop };
+  if (error.length > 0 || challenge.dpopAlgorithms === undefined) return { 'WWW-Authenticate': bearer };
+  return { 'WWW-Authenticate': challenge.dpopAlways ? dpop : `${bearer}, ${dpop}` };
 }

@@ -3,13 +3,14 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthGuard, AuthGuardAuthenticateOptions } from '@nestjs/passport';
 import { createHash } from 'node:crypto';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { SenderConstraint } from '../dpop/sender-constraint';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { Principal } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
 import { BATON_JWT_STRATEGY } from '../strategy/baton-jwt.strategy';
 import { bindRequest } from '../strategy/request-binding';
-import { extractBearerToken, ResourceServerRequest } from '../token/bearer-token';
+import { extractAccessToken, ResourceServerRequest } from '../token/bearer-token';
 import { AccessTokenVerifier } from '../verification/access-token-verifier';
 
 /**
@@ -31,6 +32,7 @@ export class AccessTokenGuard extends AuthGuard(BATON_JWT_STRATEGY) {
     private readonly verifier: AccessTokenVerifier,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
+    private readonly senderConstraint: SenderConstraint,
   ) {
     super();
   }
@@ -44,10 +46,14 @@ export class AccessTokenGuard extends AuthGuard(BATON_JWT_STRATEGY) {
     const request = context.switchToHttp().getRequest<ResourceServerRequest>();
     let token: string | undefined;
     try {
-      token = extractBearerToken(request, this.options);
-      bindRequest(request, { token, verifier: this.verifier });
+      const credentials = extractAccessToken(request, this.options, this.options.dpop !== undefined);
+      token = credentials.token;
+      bindRequest(request, { token, verifier: this.verifier, challenge: this.senderConstraint.challengeFor(credentials.scheme) });
       // AuthGuard answers with a promise; anything else would be a change of @nestjs/passport: refuse.
-      return (await super.canActivate(context)) === true;
+      if ((await super.canActivate(context)) !== true) return false;
+      const principal = request.user as Principal;
+      await this.senderConstraint.check(request, credentials, principal.claims);
+      return true;
     } catch (error) {
       if (!(error instanceof ResourceServerError)) throw error;
       const response: unknown = context.switchToHttp().getResponse();

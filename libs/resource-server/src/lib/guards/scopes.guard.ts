@@ -6,6 +6,7 @@ import { ResourceServerError } from '../errors/resource-server.error';
 import { Principal } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
+import { requestBinding } from '../strategy/request-binding';
 
 /**
  * After AccessTokenGuard: the token must carry every scope `@Scopes(...)` names, else 403
@@ -26,12 +27,14 @@ export class ScopesGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
 
     const http = context.switchToHttp();
-    const principal = http.getRequest<{ user?: Principal }>().user;
+    const request = http.getRequest<{ user?: Principal }>();
+    const principal = request.user;
     const error = !principal
       ? ResourceServerError.missingToken(this.options)
       : required.every((scope) => principal.scopes.includes(scope))
         ? undefined
-        : ResourceServerError.insufficientScope(required, this.options);
+        : // In the scheme the token came with (DPoP or Bearer), as AccessTokenGuard bound it.
+          ResourceServerError.insufficientScope(required, requestBinding(request)?.challenge ?? this.options);
     if (!error) return true;
     const response: unknown = http.getResponse();
     for (const [name, value] of Object.entries(error.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { ResourceServerError } from '../errors/resource-server.error';
+import { BearerChallenge, ResourceServerError } from '../errors/resource-server.error';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { keyFitsAlgorithm } from '../verification/jws-signature';
 
@@ -75,13 +75,13 @@ export class JwksKeyStore {
    * The key that verifies a token with this header, or a ResourceServerError: `invalid_token`
    * (unknown key) or `temporarily_unavailable` (the JWKS cannot be fetched).
    */
-  async getKey(kid: string | undefined, alg: string): Promise<VerificationKey> {
+  async getKey(kid: string | undefined, alg: string, challenge: BearerChallenge = this.options): Promise<VerificationKey> {
     const cached = this.select(kid, alg);
     if (cached && !this.stale()) return cached;
 
     if (!this.inflight && !this.mayFetch()) {
       if (cached) return cached; // stale, but a refresh was tried a moment ago
-      if (this.keys !== undefined) throw ResourceServerError.invalidToken('unknownKey', this.options);
+      if (this.keys !== undefined) throw ResourceServerError.invalidToken('unknownKey', challenge);
       throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
     }
 
@@ -94,7 +94,7 @@ export class JwksKeyStore {
       throw ResourceServerError.temporarilyUnavailable(this.retryAfterSeconds());
     }
     const key = this.select(kid, alg);
-    if (!key) throw ResourceServerError.invalidToken('unknownKey', this.options);
+    if (!key) throw ResourceServerError.invalidToken('unknownKey', challenge);
     return key;
   }
 

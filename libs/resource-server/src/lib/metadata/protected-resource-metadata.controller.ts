@@ -37,6 +37,12 @@ export class ProtectedResourceMetadataController {
       scopes_supported: this.options.scopesSupported ?? routeScopes(this.discovery, this.scanner, this.reflector),
       bearer_methods_supported: ['header'],
       resource_signing_alg_values_supported: this.options.algorithms,
+      ...(this.options.dpop === undefined
+        ? {}
+        : {
+            dpop_signing_alg_values_supported: this.options.dpop.algorithms,
+            dpop_bound_access_tokens_required: this.options.dpop.alwaysRequired,
+          }),
     };
     return this.document;
   }

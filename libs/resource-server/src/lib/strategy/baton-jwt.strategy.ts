@@ -29,7 +29,7 @@ export class BatonJwtStrategy extends PassportStrategy(Strategy, BATON_JWT_STRAT
           done(new Error('baton-jwt runs only behind AccessTokenGuard'));
           return;
         }
-        binding.verifier.verify(rawToken).then(
+        binding.verifier.verify(rawToken, binding.challenge).then(
           (claims) => done(null, new JoseVerified(claims)),
           (error: unknown) => done(error),
         );

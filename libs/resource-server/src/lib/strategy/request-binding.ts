@@ -1,9 +1,12 @@
+import { BearerChallenge } from '../errors/resource-server.error';
 import { AccessTokenVerifier } from '../verification/access-token-verifier';
 
 /** What the guard found out about a request before Passport runs: the token and who verifies it. */
 export interface RequestBinding {
   readonly token: string;
   readonly verifier: AccessTokenVerifier;
+  /** The challenge of refusals: in the scheme the request used (Bearer or DPoP). */
+  readonly challenge: BearerChallenge;
 }
 
 // Kept beside the request, not on it: nothing is added to the request object the app sees.

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isActClaim } from '../claims/act-claim';
 import { TokenProblem } from '../errors/bearer-problems';
-import { ResourceServerError } from '../errors/resource-server.error';
+import { BearerChallenge, ResourceServerError } from '../errors/resource-server.error';
 import { JwksKeyStore, VerificationKey } from '../jwks/jwks-key-store';
 import { VerifiedClaims } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
@@ -34,16 +34,17 @@ export class AccessTokenVerifier {
     private readonly keyStore: JwksKeyStore,
   ) {}
 
-  async verify(token: string): Promise<VerifiedClaims> {
-    const parsed = parseCompactAccessToken(token, this.options.algorithms, this.options);
+  /** `challenge`: what refusals answer with (default the service's Bearer challenge; DPoP for a DPoP request). */
+  async verify(token: string, challenge: BearerChallenge = this.options): Promise<VerifiedClaims> {
+    const parsed = parseCompactAccessToken(token, this.options.algorithms, challenge);
     // Fresh cached keys answer at once; a refetch (unknown kid, stale keys) waits for the issuer.
-    const key = this.keyStore.freshKey(parsed.kid, parsed.alg) ?? (await this.keyStore.getKey(parsed.kid, parsed.alg));
-    return this.checkClaims(this.verifiedPayload(parsed, key));
+    const key = this.keyStore.freshKey(parsed.kid, parsed.alg) ?? (await this.keyStore.getKey(parsed.kid, parsed.alg, challenge));
+    return this.checkClaims(this.verifiedPayload(parsed, key, challenge), challenge);
   }
 
   /** The claims set once the signature is valid (jose's `verifyCompact` and payload parsing). */
-  private verifiedPayload(token: CompactAccessToken, key: VerificationKey): Record<string, unknown> {
-    const refuse = (problem: TokenProblem) => ResourceServerError.invalidToken(problem, this.options);
+  private verifiedPayload(token: CompactAccessToken, key: VerificationKey, challenge: BearerChallenge): Record<string, unknown> {
+    const refuse = (problem: TokenProblem) => ResourceServerError.invalidToken(problem, challenge);
     if (NON_ASCII.test(token.encodedPayload)) throw refuse('malformed');
     const signature = decodeBase64urlSegment(token.encodedSignature);
     if (signature === undefined) throw refuse('malformed');
@@ -55,9 +56,9 @@ export class AccessTokenVerifier {
     return claims;
   }
 
-  private checkClaims(claims: Record<string, unknown>): VerifiedClaims {
+  private checkClaims(claims: Record<string, unknown>, challenge: BearerChallenge): VerifiedClaims {
     const options = this.options;
-    const refuse = (problem: TokenProblem) => ResourceServerError.invalidToken(problem, options);
+    const refuse = (problem: TokenProblem) => ResourceServerError.invalidToken(problem, challenge);
     // jose's validateClaimsSet, in its order: presence (iss, aud, sub, exp), iss, aud, then the dates.
     if (!Object.hasOwn(claims, 'iss')) throw refuse('issuer');
     if (!Object.hasOwn(claims, 'aud')) throw refuse('audience');
