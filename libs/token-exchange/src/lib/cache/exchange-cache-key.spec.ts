@@ -30,6 +30,9 @@ describe('exchangeCacheKey', () => {
       { scope: undefined },
       { actorToken: 'actor', actorTokenType: 'urn:ietf:params:oauth:token-type:access_token' },
       { requestedTokenType: 'urn:ietf:params:oauth:token-type:jwt' },
+      // DPoP: a token bound to one key is never served to a request proving another (or none).
+      { dpopJkt: 'thumbprint-of-key-a' },
+      { dpopJkt: 'thumbprint-of-key-b' },
     ];
     const keys = new Set([exchangeCacheKey(base), ...variants.map((change) => exchangeCacheKey({ ...base, ...change }))]);
     expect(keys.size).toBe(variants.length + 1);

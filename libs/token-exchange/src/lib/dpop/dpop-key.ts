@@ -134,10 +134,22 @@ function readPrivateKey(input: JsonWebKey | string | KeyObject): KeyObject {
     else throw new TypeError('not a key');
   } catch {
     // Never the key itself, nor the parser's message (it may quote it).
+    if (typeof input === 'string' && isPublicKey(input)) {
+      throw new TokenExchangeOptionsError(OPTION, 'is a public key; the private key is needed to sign proofs');
+    }
     throw new TokenExchangeOptionsError(OPTION, 'is not a private key (a JWK with "d", a PEM private key or a KeyObject)');
   }
   if (key.type !== 'private') throw new TokenExchangeOptionsError(OPTION, 'is a public key; the private key is needed to sign proofs');
   return key;
+}
+
+function isPublicKey(text: string): boolean {
+  try {
+    createPublicKey(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function base64url(text: string): string {
