@@ -18,7 +18,31 @@ describe('resolveResourceServerOptions', () => {
       jwksRefetchMinIntervalMs: 15_000,
       jwksCacheMaxAgeMs: 600_000,
       jwksTimeoutMs: 5_000,
+      dpop: undefined,
+      dpopAlgorithms: undefined,
+      dpopAlways: false,
     });
+  });
+
+  it('resolves dpop: defaults, the public URL from the resource, and refuses what it cannot use', () => {
+    const resolved = resolveResourceServerOptions({ ...base, resource: 'https://API.example:443/v1', dpop: {} });
+    expect(resolved.dpop).toMatchObject({
+      alwaysRequired: false,
+      algorithms: ['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256'],
+      iatWindowSeconds: 60,
+      publicUrl: 'https://api.example',
+      nonces: undefined,
+    });
+    expect(resolved.dpopAlgorithms).toEqual(['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256']);
+    expect(resolveResourceServerOptions({ ...base, dpop: { publicUrl: 'https://gw.example/messages/', required: true } })).toMatchObject({
+      dpop: { publicUrl: 'https://gw.example/messages', alwaysRequired: true },
+      dpopAlways: true,
+    });
+    // No public URL at all: the Host header would be the only guess, and it is the caller's.
+    expect(() => resolveResourceServerOptions({ ...base, dpop: {} })).toThrow(/publicUrl/);
+    expect(() => resolveResourceServerOptions({ ...base, dpop: { publicUrl: 'https://a.example/?x=1' } })).toThrow(ResourceServerConfigurationError);
+    expect(() => resolveResourceServerOptions({ ...base, dpop: { publicUrl: 'x', algorithms: ['HS256' as 'ES256'] } })).toThrow(/dpop.algorithms/);
+    expect(() => resolveResourceServerOptions({ ...base, resource: 'https://a.example', dpop: { iatWindowSeconds: 0 } })).toThrow(/iatWindowSeconds/);
   });
 
   it.each([['none'], ['HS256'], ['HS512'], ['Ed448'], ['es256']])('refuses the algorithm %s', (algorithm) => {

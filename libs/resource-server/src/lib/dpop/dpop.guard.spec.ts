@@ -3,7 +3,7 @@ import { createDpopProof, DpopProofClaims, DpopTestKey, generateDpopKey } from '
 import { generateSigningKey, SigningKey, TokenForge } from '../testing/token-forge';
 import { startTestApp, RunningTestApp } from '../../test-support/test-app';
 import { DpopOptions } from '../resource-server-options';
-import { DPOP_PROOF_PROBLEMS, TOKEN_PROBLEMS } from '../errors/bearer-problems';
+import { DPOP_PROOF_PROBLEMS, TOKEN_BINDING_PROBLEMS, TOKEN_PROBLEMS } from '../errors/bearer-problems';
 
 const AUDIENCE = 'message-service';
 const REALM = 'test-service';
@@ -14,7 +14,8 @@ const ALGS = 'ES256 EdDSA ES384 PS256 RS256';
 const dpopChallenge = (error: string, description: string) =>
   `DPoP realm="${REALM}", error="${error}", error_description="${description}", algs="${ALGS}", resource_metadata="${METADATA}"`;
 const badProof = (problem: keyof typeof DPOP_PROOF_PROBLEMS) => dpopChallenge('invalid_dpop_proof', DPOP_PROOF_PROBLEMS[problem]);
-const badToken = (problem: keyof typeof TOKEN_PROBLEMS) => dpopChallenge('invalid_token', TOKEN_PROBLEMS[problem]);
+const badToken = (problem: keyof typeof TOKEN_PROBLEMS | keyof typeof TOKEN_BINDING_PROBLEMS) =>
+  dpopChallenge('invalid_token', { ...TOKEN_PROBLEMS, ...TOKEN_BINDING_PROBLEMS }[problem]);
 
 interface Answer {
   status: number;
@@ -182,7 +183,7 @@ describe('DPoP (RFC 9449) over HTTP', () => {
       const token = await boundToken();
       const answer = await send(`${server.url}/me`, { authorization: `Bearer ${token}`, dpop: proof({ accessToken: token }) });
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual({ error: 'invalid_token', message: TOKEN_PROBLEMS.boundTokenAsBearer });
+      expect(answer.body).toEqual({ error: 'invalid_token', message: TOKEN_BINDING_PROBLEMS.boundTokenAsBearer });
       expect(answer.challenge).toBe(badToken('boundTokenAsBearer'));
     });
 
@@ -190,7 +191,7 @@ describe('DPoP (RFC 9449) over HTTP', () => {
       const token = await forge.sign({ key: signingKey });
       const answer = await dpopCall(server, token, proof({ accessToken: token }));
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual({ error: 'invalid_token', message: TOKEN_PROBLEMS.notBound });
+      expect(answer.body).toEqual({ error: 'invalid_token', message: TOKEN_BINDING_PROBLEMS.notBound });
       expect(answer.challenge).toBe(badToken('notBound'));
     });
 
@@ -235,7 +236,7 @@ describe('DPoP (RFC 9449) over HTTP', () => {
       const exchanged = await forge.sign({ key: signingKey, claims: { act: { sub: 'user-service' } } });
       const refused = await send(`${app.url}/me`, { authorization: `Bearer ${exchanged}` });
       expect(refused.status).toBe(401);
-      expect(refused.body).toEqual({ error: 'invalid_token', message: TOKEN_PROBLEMS.dpopRequired });
+      expect(refused.body).toEqual({ error: 'invalid_token', message: TOKEN_BINDING_PROBLEMS.dpopRequired });
       expect(refused.challenge).toBe(badToken('dpopRequired'));
       const signIn = await forge.sign({ key: signingKey });
       expect((await send(`${app.url}/me`, { authorization: `Bearer ${signIn}` })).status).toBe(200);
@@ -249,7 +250,7 @@ describe('DPoP (RFC 9449) over HTTP', () => {
       const refused = await send(`${app.url}/me`, { authorization: `Bearer ${token}` });
       expect(refused.status).toBe(401);
       expect(refused.challenge).toBe(
-        `DPoP realm="${REALM}", error="invalid_token", error_description="${TOKEN_PROBLEMS.dpopRequired}", algs="ES256", resource_metadata="${METADATA}"`,
+        `DPoP realm="${REALM}", error="invalid_token", error_description="${TOKEN_BINDING_PROBLEMS.dpopRequired}", algs="ES256", resource_metadata="${METADATA}"`,
       );
       expect((await send(`${app.url}/me`, {})).challenge).toBe(`DPoP realm="${REALM}", algs="ES256", resource_metadata="${METADATA}"`);
       const metadata = (await (await fetch(`${app.url}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
@@ -307,7 +308,7 @@ describe('DPoP (RFC 9449) over HTTP', () => {
       const asBearer = await send(`${app.url}/me`, { authorization: `Bearer ${token}` });
       expect(asBearer.status).toBe(401);
       expect(asBearer.challenge).toBe(
-        `Bearer realm="${REALM}", error="invalid_token", error_description="${TOKEN_PROBLEMS.boundTokenAsBearer}", resource_metadata="${METADATA}"`,
+        `Bearer realm="${REALM}", error="invalid_token", error_description="${TOKEN_BINDING_PROBLEMS.boundTokenAsBearer}", resource_metadata="${METADATA}"`,
       );
       const asDpop = await dpopCall(app, token, proof({ accessToken: token }));
       expect(asDpop.status).toBe(401);

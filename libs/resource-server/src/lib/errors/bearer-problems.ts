@@ -17,12 +17,17 @@ export const TOKEN_PROBLEMS = {
   missingSubject: 'The access token has no subject',
   claims: 'The access token has malformed claims',
   invalid: 'The access token is invalid',
+} as const;
+
+/** `invalid_token` descriptions of a valid token used the wrong way (RFC 9449 §7): after verification. */
+export const TOKEN_BINDING_PROBLEMS = {
   boundTokenAsBearer: 'The access token is bound to a DPoP key and must be sent with the DPoP scheme and a proof',
   dpopRequired: 'This service accepts this access token only when it is bound to a DPoP key',
   notBound: 'The access token is not bound to a DPoP key (no cnf.jkt)',
 } as const;
 
 export type TokenProblem = keyof typeof TOKEN_PROBLEMS;
+export type TokenBindingProblem = keyof typeof TOKEN_BINDING_PROBLEMS;
 
 export const REQUEST_PROBLEMS = {
   multipleMethods: 'The access token was sent in more than one way',

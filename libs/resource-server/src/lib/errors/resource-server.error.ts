@@ -1,5 +1,14 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { DPOP_PROOF_PROBLEMS, DpopProofProblem, REQUEST_PROBLEMS, RequestProblem, TOKEN_PROBLEMS, TokenProblem } from './bearer-problems';
+import {
+  DPOP_PROOF_PROBLEMS,
+  DpopProofProblem,
+  REQUEST_PROBLEMS,
+  RequestProblem,
+  TOKEN_BINDING_PROBLEMS,
+  TOKEN_PROBLEMS,
+  TokenBindingProblem,
+  TokenProblem,
+} from './bearer-problems';
 
 /** The `error` codes a resource server answers with (RFC 6750 §3.1, plus two of our own). */
 export type ResourceServerErrorCode =
@@ -67,8 +76,10 @@ export class ResourceServerError extends HttpException {
     );
   }
 
-  static invalidToken(problem: TokenProblem, challenge: BearerChallenge): ResourceServerError {
-    const description = TOKEN_PROBLEMS[problem];
+  static invalidToken(problem: TokenProblem | TokenBindingProblem, challenge: BearerChallenge): ResourceServerError {
+    const description = Object.hasOwn(TOKEN_PROBLEMS, problem)
+      ? TOKEN_PROBLEMS[problem as TokenProblem]
+      : TOKEN_BINDING_PROBLEMS[problem as TokenBindingProblem];
     return new ResourceServerError(
       HttpStatus.UNAUTHORIZED,
       'invalid_token',
