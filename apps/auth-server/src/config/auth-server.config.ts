@@ -189,6 +189,17 @@ export const authServerConfig = withReplicationRules(withObservabilityRules(defi
     min: 1,
     max: 1_000_000,
   }),
+  dpopRequireNonce: booleanEntry('AUTH_SERVER_DPOP_REQUIRE_NONCE', {
+    description:
+      'Token endpoint: every DPoP proof must carry a server nonce (RFC 9449 §8); a proof without one is answered 400 use_dpop_nonce with a DPoP-Nonce header to retry with',
+    default: false,
+  }),
+  dpopIatWindowSeconds: integerEntry('AUTH_SERVER_DPOP_IAT_WINDOW_SECONDS', {
+    description: "How far a DPoP proof's iat may be from the server's clock, either way, at the token-exchange and client_credentials grants, in seconds",
+    default: 60,
+    min: 5,
+    max: 300,
+  }),
   trustProxy: booleanEntry('AUTH_SERVER_TRUST_PROXY', {
     description:
       'A load balancer or TLS proxy is in front: take the client address (for the per-address abuse limits) from the last X-Forwarded-For entry and https from X-Forwarded-Proto; always on for an https issuer. Off with nothing in front: a client could pick its own address',

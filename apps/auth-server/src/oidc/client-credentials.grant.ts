@@ -1,3 +1,4 @@
+import type { TokenEndpointDpop } from '@baton/oidc-provider-token-exchange';
 import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ResourceServersService } from './resource-servers.service';
@@ -11,12 +12,16 @@ export const parameters = new Set(['scope', 'resource']);
  * audience) instead of an opaque token, (2) without `scope` it gets every scope the client may
  * have there instead of none, (3) `resource` may be an audience as well as a URI, and (4) a
  * scope it may not have is refused (`invalid_scope`) rather than silently dropped, and (5) the
- * resource must be one of the client's `clientCredentials.targets` (`invalid_target`).
+ * resource must be one of the client's `clientCredentials.targets` (`invalid_target`). With a
+ * `DPoP` proof (RFC 9449) the token is bound to its key (`cnf.jkt`, `token_type: DPoP`), checked
+ * as the exchange checks it (`TokenEndpointDpop`): oidc-provider's own check is not given to a
+ * replacing grant.
  */
-export function createClientCredentialsHandler(resourceServers: ResourceServersService) {
+export function createClientCredentialsHandler(resourceServers: ResourceServersService, dpop: TokenEndpointDpop) {
   return async function clientCredentialsHandler(ctx: KoaContextWithOIDC): Promise<void> {
     const { client, provider, params } = ctx.oidc;
     if (client === undefined || params === undefined) throw new errors.InvalidClient();
+    const proof = dpop.validate(ctx);
     const requestedResource = params['resource'] as string | string[] | undefined;
     if (Array.isArray(requestedResource)) {
       // oidc-provider lets `resource` repeat for every grant; one token has one audience here.
@@ -50,6 +55,10 @@ export function createClientCredentialsHandler(resourceServers: ResourceServersS
 
     const token = new provider.ClientCredentials({ client, scope });
     token.resourceServer = new provider.ResourceServer(server.resource, resourceServers.infoFor(server, allowed));
+    if (proof !== undefined) {
+      await dpop.consume(ctx, client.clientId, proof);
+      token.setThumbprint('jkt', proof.thumbprint);
+    }
     ctx.oidc.entity('ClientCredentials', token);
     const accessToken = await token.save();
 

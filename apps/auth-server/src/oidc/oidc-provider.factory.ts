@@ -18,6 +18,7 @@ import { GrantReferences } from './grant-references';
 import { introspectJwtAccessTokens } from './introspect-jwt-access-tokens';
 import { IntrospectionRights, JwtIntrospection } from './jwt-introspection';
 import { DISCOVERY_PATHS, ID_TOKEN_TTL_SECONDS, INTERACTION_PATH, OIDC_ROUTES } from './oidc.constants';
+import { DpopSettings } from './dpop-settings';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { basicChallenge, errorAnswerOf, providerRefusal, replaceProviderKeys, rewriteErrorAnswer } from './provider-internals';
 import type { PublicJwk } from '@baton/oidc-provider-token-exchange';
@@ -65,6 +66,7 @@ export class OidcProviderFactory {
     private readonly accounts: AccountsService,
     private readonly resourceServers: ResourceServersService,
     private readonly extensions: OidcExtensionsService,
+    private readonly dpop: DpopSettings,
   ) {}
 
   private readonly introspectionRights: IntrospectionRights = {
@@ -87,7 +89,7 @@ export class OidcProviderFactory {
     provider.proxy = this.httpsIssuer || this.config.trustProxy;
     provider.registerGrantType(
       clientCredentials.grantType,
-      clientCredentials.createClientCredentialsHandler(this.resourceServers),
+      clientCredentials.createClientCredentialsHandler(this.resourceServers, this.dpop.tokenEndpoint()),
       clientCredentials.parameters,
     );
     this.amendResponses(provider);
@@ -164,7 +166,14 @@ export class OidcProviderFactory {
           // user-service even when `openid` was asked for.
           useGrantedResource: async () => true,
         },
-        dPoP: { enabled: false },
+        // RFC 9449 for oidc-provider's own grants (authorization_code, refresh_token) and its
+        // resource endpoints; client_credentials and the exchange check proofs with the same
+        // settings (DpopSettings), so nonces and replay records are one set for the token endpoint.
+        dPoP: {
+          enabled: true,
+          nonceSecret: this.dpop.nonceSecret,
+          requireNonce: () => this.dpop.requireNonce,
+        },
         pushedAuthorizationRequests: { enabled: false },
       },
       enabledJWA: {
@@ -172,6 +181,7 @@ export class OidcProviderFactory {
         userinfoSigningAlgValues: [...SIGNING_ALGORITHMS],
         introspectionSigningAlgValues: [...SIGNING_ALGORITHMS],
         authorizationSigningAlgValues: [...SIGNING_ALGORITHMS],
+        dPoPSigningAlgValues: [...this.dpop.algorithms],
       },
       // Access tokens of a user's grant name it (sealed), so that the exchange can tell when it was revoked.
       extraTokenClaims: async (ctx, token) => {

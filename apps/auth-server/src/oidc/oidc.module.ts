@@ -8,6 +8,7 @@ import { DeclarativeConfigService } from '../declarative-config/declarative-conf
 import { KeysModule } from '../keys/keys.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 import { InjectOidcProvider, OIDC_PROVIDER } from './oidc.constants';
+import { DpopSettings } from './dpop-settings';
 import { OidcExtensionsService } from './oidc-extensions.service';
 import { OidcHttpMiddleware } from './oidc-http.middleware';
 import { OidcProviderFactory } from './oidc-provider.factory';
@@ -22,6 +23,7 @@ import { ResourceServersService } from './resource-servers.service';
   providers: [
     OidcExtensionsService,
     ResourceServersService,
+    DpopSettings,
     OidcProviderFactory,
     {
       provide: OIDC_PROVIDER,
@@ -29,7 +31,7 @@ import { ResourceServersService } from './resource-servers.service';
       inject: [OidcProviderFactory],
     },
   ],
-  exports: [OIDC_PROVIDER, ResourceServersService],
+  exports: [OIDC_PROVIDER, ResourceServersService, DpopSettings],
 })
 export class OidcModule implements NestModule, OnApplicationBootstrap {
   constructor(

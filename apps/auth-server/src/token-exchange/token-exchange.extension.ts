@@ -5,6 +5,7 @@ import { DeclarativeConfigService } from '../declarative-config/declarative-conf
 import { OidcExtension, OidcExtensionHooks, IssuedToken } from '../oidc/oidc-extension';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { AuthServerMetrics } from '../metrics/auth-server.metrics';
+import { DpopSettings } from '../oidc/dpop-settings';
 import { ResourceServersService } from '../oidc/resource-servers.service';
 import { checkSubjectGrant } from './check-subject-grant';
 import { tokenExchangeAuditSink } from './token-exchange-audit.sink';
@@ -26,6 +27,7 @@ export class TokenExchangeExtension implements OidcExtensionHooks {
     private readonly signingKeys: SigningKeysService,
     private readonly resourceServers: ResourceServersService,
     private readonly metrics: AuthServerMetrics,
+    private readonly dpop: DpopSettings,
   ) {}
 
   register(provider: Provider): void {
@@ -39,6 +41,8 @@ export class TokenExchangeExtension implements OidcExtensionHooks {
       // Signed like every other access token for that resource server.
       resourceServerInfo: (target) => this.resourceServers.infoFor(target),
       checkSubject: checkSubjectGrant,
+      // The same algorithms, iat window and nonce secret as the provider's own grants.
+      dpop: this.dpop.options,
     });
   }
 

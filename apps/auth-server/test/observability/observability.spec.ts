@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthServerHarness, jsonLogLines, MetricsScrape, startAuthServer, waitForLogLine } from '@baton/testing';
+import { tokenEndpointProof } from '../support/dpop-proof';
 
 jest.setTimeout(60_000);
 
@@ -34,8 +35,12 @@ describe('auth-server observability (the built server as a process)', () => {
     await auth.clientCredentials();
     expect((await token({ grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from('user-service:wrong').toString('base64')}` })).status).toBe(401);
     expect((await token({ grant_type: 'password', username: 'alice', password: 'alice-password' })).status).toBe(400);
-    const exchange = (audience: string) =>
-      token({ grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, audience, scope: 'message.read' });
+    // The demo's user-service must prove its DPoP key on every exchange (requireDpop).
+    const exchange = async (audience: string) =>
+      token(
+        { grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, audience, scope: 'message.read' },
+        { ...USER_SERVICE, dpop: await tokenEndpointProof(auth.issuer) },
+      );
     expect((await exchange('message-service')).status).toBe(200);
     expect((await exchange('message-service')).status).toBe(200);
     expect((await exchange('no-such-service')).status).toBe(400);
@@ -67,7 +72,7 @@ describe('auth-server observability (the built server as a process)', () => {
     const requestId = `test-${randomUUID()}`;
     const response = await token(
       { grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, audience: 'message-service' },
-      { ...USER_SERVICE, 'x-request-id': requestId },
+      { ...USER_SERVICE, 'x-request-id': requestId, dpop: await tokenEndpointProof(auth.issuer) },
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe(requestId);

@@ -1,4 +1,5 @@
 import { authorizationCodeLogin, CookieJar } from '@baton/testing';
+import { tokenEndpointProof } from '../support/dpop-proof';
 import { InProcessAuthServer, postToken, startInProcess } from '../support/in-process-auth-server';
 
 const USER_SERVICE = { id: 'user-service', secret: 'secret' };
@@ -69,6 +70,7 @@ describe('introspect, revoke, userinfo, end_session', () => {
         audience: 'message-service',
       },
       USER_SERVICE,
+      { dpop: await tokenEndpointProof(server.baseUrl) },
     );
     const token = exchanged.body['access_token'] as string;
     const { status, body } = await form('/oauth2/introspect', { token }, { id: 'message-service', secret: 'token' });

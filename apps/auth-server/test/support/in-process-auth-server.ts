@@ -53,17 +53,19 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
   };
 }
 
-/** POSTs a form to the token endpoint; `basic` authenticates the client with HTTP Basic. */
+/** POSTs a form to the token endpoint; `basic` authenticates the client with HTTP Basic; `headers` adds others (`DPoP`). */
 export async function postToken(
   baseUrl: string,
   form: Record<string, string>,
   basic?: { id: string; secret: string },
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const response = await fetch(`${baseUrl}/oauth2/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       ...(basic === undefined ? {} : { authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')}` }),
+      ...headers,
     },
     body: new URLSearchParams(form),
   });

@@ -1,5 +1,6 @@
 import { CookieJar } from '@baton/testing';
 import { createHash, randomBytes } from 'node:crypto';
+import { tokenEndpointProof } from '../../../test/support/dpop-proof';
 
 export const DEMO_APP_REDIRECT_URI = 'http://127.0.0.1:7/callback';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -83,10 +84,16 @@ export async function authorizeForCode(issuer: string, jar: CookieJar, user: { u
 }
 
 /** POSTs a form to the auth server at `baseUrl` (a replica's own URL or the balancer's). */
-export async function postForm(baseUrl: string, path: string, form: Record<string, string>, authorization?: string): Promise<FormReply> {
+export async function postForm(
+  baseUrl: string,
+  path: string,
+  form: Record<string, string>,
+  authorization?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<FormReply> {
   const response = await fetch(new URL(path, baseUrl), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }) },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }), ...extraHeaders },
     body: new URLSearchParams(form),
   });
   const text = await response.text();
@@ -112,8 +119,11 @@ export function revokeRefreshToken(baseUrl: string, refreshToken: string): Promi
   return postForm(baseUrl, '/oauth2/revoke', { token: refreshToken, token_type_hint: 'refresh_token', client_id: 'demo-app' });
 }
 
-/** user-service exchanging a user's access token (for user-service) for one to message-service. */
-export function exchangeForMessageService(baseUrl: string, subjectToken: string): Promise<FormReply> {
+/**
+ * user-service exchanging a user's access token (for user-service) for one to message-service,
+ * with a fresh DPoP proof as the demo policy requires (`proof`: another one, e.g. replayed).
+ */
+export async function exchangeForMessageService(baseUrl: string, subjectToken: string, proof?: string): Promise<FormReply> {
   return postForm(
     baseUrl,
     '/oauth2/token',
@@ -124,5 +134,6 @@ export function exchangeForMessageService(baseUrl: string, subjectToken: string)
       audience: 'message-service',
     },
     USER_SERVICE_BASIC,
+    { dpop: proof ?? (await tokenEndpointProof(baseUrl)) },
   );
 }

@@ -1,6 +1,7 @@
 import { TOKEN_EXCHANGE_GRANT_TYPE } from '@baton/dto';
 import { createHash, randomBytes } from 'node:crypto';
 import { CookieJar } from '@baton/testing';
+import { tokenEndpointProof } from '../../support/dpop-proof';
 
 export interface ClientCredentials {
   id: string;
@@ -17,12 +18,19 @@ export interface FormReply {
 }
 
 /** POSTs a form to an endpoint of the auth server; `basic` authenticates the client with HTTP Basic. */
-export async function postForm(baseUrl: string, path: string, form: Record<string, string>, basic?: ClientCredentials): Promise<FormReply> {
+export async function postForm(
+  baseUrl: string,
+  path: string,
+  form: Record<string, string>,
+  basic?: ClientCredentials,
+  extraHeaders: Record<string, string> = {},
+): Promise<FormReply> {
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       ...(basic === undefined ? {} : { authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')}` }),
+      ...extraHeaders,
     },
     body: new URLSearchParams(form),
   });
@@ -30,8 +38,11 @@ export async function postForm(baseUrl: string, path: string, form: Record<strin
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-/** user-service exchanging `subjectToken` (an access token for user-service) for one to message-service. */
-export function exchangeForMessageService(baseUrl: string, subjectToken: string): Promise<FormReply> {
+/**
+ * user-service exchanging `subjectToken` (an access token for user-service) for one to
+ * message-service, with a fresh DPoP proof: the demo policy says requireDpop.
+ */
+export async function exchangeForMessageService(baseUrl: string, subjectToken: string): Promise<FormReply> {
   return postForm(
     baseUrl,
     '/oauth2/token',
@@ -42,6 +53,7 @@ export function exchangeForMessageService(baseUrl: string, subjectToken: string)
       audience: 'message-service',
     },
     USER_SERVICE,
+    { dpop: await tokenEndpointProof(baseUrl) },
   );
 }
 

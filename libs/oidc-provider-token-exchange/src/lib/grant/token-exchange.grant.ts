@@ -107,11 +107,8 @@ export function createTokenExchangeHandler(
     }
     facts.mode = policy.mode;
 
-    // Checked before the tokens, as oidc-provider does for its own grants; the jti is consumed last.
+    // A proof sent is checked before the tokens, as oidc-provider does for its own grants; its jti is consumed last.
     const proof = dpop.validate(ctx);
-    if (proof === undefined && policy.requireDpop === true) {
-      throw TokenExchangeRefusal.invalidDpopProof('this client must send a DPoP proof with every exchange');
-    }
     if (proof !== undefined) facts.dpopJkt = proof.thumbprint;
 
     const subject = verifier.verify(request.subjectToken, 'subject_token');
@@ -156,6 +153,10 @@ export function createTokenExchangeHandler(
       ...(policy.maxScope === undefined ? {} : { policy: policy.maxScope }),
     });
     facts.scopeGranted = scopes.join(' ');
+    // Last of the checks: a request wrong in other ways is told so first, as without the policy.
+    if (proof === undefined && policy.requireDpop === true) {
+      throw TokenExchangeRefusal.invalidDpopProof('this client must send a DPoP proof with every exchange');
+    }
 
     const iat = now();
     const exp = exchangeExpiry({
