@@ -6,6 +6,7 @@ import { TokenExchangeModule } from '@baton/token-exchange';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { tokenExchangeClientAuthentication } from './config/token-exchange-client-authentication';
+import { tokenExchangeDpop } from './config/token-exchange-dpop';
 import { USER_SERVICE_AUDIENCE, UserServiceConfig, userServiceConfig } from './config/user-service.config';
 import { TokenEndpointReadinessCheck } from './health/token-endpoint-readiness.check';
 import { UserServiceMetrics } from './metrics/user-service.metrics';
@@ -51,6 +52,9 @@ import { UsersModule } from './users/users.module';
             timeoutMs: config.downstreamTimeoutMs,
           },
         },
+        // DPoP (RFC 9449) by default: exchanged tokens are bound to this service's key, so a copy
+        // of one (from a log line, a heap dump) is useless to anyone else.
+        dpop: tokenExchangeDpop(config),
         // The request id of the call being served goes on to the auth server and message-service.
         requestHeaders: () => requestContext.outgoingHeaders(),
       }),

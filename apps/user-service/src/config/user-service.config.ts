@@ -20,6 +20,9 @@ export const USER_SERVICE_AUDIENCE = 'user-service';
 /** The client authentications the token-exchange client offers (`@baton/token-exchange`). */
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
+/** DPoP proof algorithms the token-exchange client signs with. */
+const DPOP_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+
 /** The demo client secret, refused when NODE_ENV is production. */
 const DEMO_CLIENT_SECRET = 'secret';
 
@@ -48,6 +51,18 @@ const schema = {
   tokenExchangePrivateKeyFile: stringEntry('TOKEN_EXCHANGE_PRIVATE_KEY_FILE', {
     description: 'For private_key_jwt: file holding the private key (PEM, or a JWK as JSON); its public key is registered at the auth server',
     default: '',
+  }),
+  tokenExchangeDpop: booleanEntry('TOKEN_EXCHANGE_DPOP', {
+    description: "Bind exchanged tokens to user-service's DPoP key (RFC 9449): a proof on every exchange and every call to message-service",
+    default: true,
+  }),
+  tokenExchangeDpopKeyFile: stringEntry('TOKEN_EXCHANGE_DPOP_KEY_FILE', {
+    description: 'File holding the DPoP private key (PEM, or a JWK as JSON; EC P-256 or Ed25519); empty: a key generated at each start, kept in memory',
+    default: '',
+  }),
+  tokenExchangeDpopAlgorithm: enumEntry('TOKEN_EXCHANGE_DPOP_ALGORITHM', DPOP_ALGORITHMS, {
+    description: 'Algorithm of a generated DPoP key (a key file decides by its own type)',
+    default: 'ES256',
   }),
   tokenExchangeTimeoutMs: integerEntry('TOKEN_EXCHANGE_TIMEOUT_MS', {
     description: 'Time allowed for one token exchange (its one retry included), in milliseconds',
