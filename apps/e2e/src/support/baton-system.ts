@@ -1,19 +1,29 @@
 import type { TokenSet } from '@baton/dto';
 import { AppProcess, AuthServerHarness, freePort, LoginOptions, startAuthServer } from '@baton/testing';
+import { DpopKey } from '@baton/token-exchange';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call } from './http';
+import { dpopHeaders, exchangeWithDpop } from './dpop-exchange';
+import { Answer, call, CallOptions } from './http';
 
 /** user-service's timeouts in these tests: short, so "within the timeout" is quick to prove. */
 export const TOKEN_EXCHANGE_TIMEOUT_MS = 1_500;
 export const DOWNSTREAM_TIMEOUT_MS = 1_500;
+
+/** A token exchanged as user-service does it: bound to a DPoP key (RFC 9449), which comes with it. */
+export interface BoundTokenSet extends TokenSet {
+  /** The key the token is bound to (`cnf.jkt`): every call with the token needs a proof of it. */
+  readonly key: DpopKey;
+}
 
 export interface BatonSystemOptions {
   /** Extra environment of the auth server, e.g. `AUTH_SERVER_CONFIG_FILE`. */
   authServerEnv?: Record<string, string>;
   userServiceEnv?: Record<string, string>;
   messageServiceEnv?: Record<string, string>;
+  /** message-service's port, when a test must know it before the services start (e.g. to put a proxy in front). */
+  messagePort?: number;
 }
 
 /**
@@ -36,7 +46,7 @@ export class BatonSystem {
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
     // LOG_LEVEL info: the auth server's audit lines (one per exchange) are counted by tests.
     const auth = await startAuthServer({ env: { LOG_LEVEL: 'info', ...options.authServerEnv } });
-    const ports = { message: await freePort(), user: await freePort() };
+    const ports = { message: options.messagePort ?? (await freePort()), user: await freePort() };
     const [messageProcess, userProcess] = await Promise.all([
       BatonSystem.startMessageService(auth, dataDir, ports.message, options),
       BatonSystem.startUserService(auth, ports, options),
@@ -73,20 +83,22 @@ export class BatonSystem {
     return this.auth.process.logs.split('TokenExchangeAudit').length - 1;
   }
 
-  /** A token exchange exactly as user-service makes it (client_secret_basic), for tests to inspect. */
-  async exchangeAsUserService(subjectToken: string, scope = 'message.read'): Promise<TokenSet> {
-    const answer = await call<TokenSet>(`${this.auth.issuer}/oauth2/token`, {
-      headers: { authorization: `Basic ${Buffer.from('user-service:secret').toString('base64')}` },
-      form: {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: subjectToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-        audience: 'message-service',
-        scope,
-      },
-    });
+  /**
+   * A token exchange exactly as user-service makes it (client_secret_basic, a DPoP proof of a key
+   * of its own: the demo client must send one), for tests to inspect and use with `callMessageService`.
+   */
+  async exchangeAsUserService(subjectToken: string, scope = 'message.read'): Promise<BoundTokenSet> {
+    const key = DpopKey.generate();
+    const answer = await exchangeWithDpop(this.auth.issuer, subjectToken, key, { scope });
     if (answer.status !== 200) throw new Error(`exchange refused: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
+    return { ...answer.body, key };
+  }
+
+  /** A call to message-service with a token from `exchangeAsUserService`: `Authorization: DPoP` and a fresh proof. */
+  callMessageService<T = unknown>(exchanged: BoundTokenSet, path = '/api/messages', options: Omit<CallOptions, 'token'> = {}): Promise<Answer<T>> {
+    const url = `${this.messageServiceUrl}${path}`;
+    const method = options.method ?? (options.json === undefined && options.form === undefined ? 'GET' : 'POST');
+    return call<T>(url, { ...options, headers: { ...options.headers, ...dpopHeaders(exchanged.key, method, url, exchanged.access_token) } });
   }
 
   async stopMessageService(): Promise<void> {
@@ -116,6 +128,8 @@ export class BatonSystem {
         MESSAGE_SERVICE_PORT: String(port),
         MESSAGE_SERVICE_DATABASE: join(dataDir, 'messages.sqlite'),
         AUTH_ISSUER: auth.issuer,
+        // The URL DPoP proofs name (htu): the one user-service and the tests call it at.
+        MESSAGE_SERVICE_PUBLIC_URL: url,
         ...options.messageServiceEnv,
       },
       healthUrl: `${url}/health/ready`,
