@@ -68,6 +68,7 @@ describe('the declarative configuration file', () => {
       allowActorToken: false,
       maxActDepth: 1,
       mode: 'delegation',
+      requireDpop: true,
     });
     // The seed's Spring registration (client-id message-service, secret token, scope message.read).
     expect(config.clients.find((c) => c.clientId === 'message-service')).toMatchObject({
@@ -208,7 +209,7 @@ describe('the declarative configuration file', () => {
     [
       'unknown policy field',
       edit((c) => (client(c, 0)['tokenExchange'] = { targets: ['message-service'], maxDepth: 2 })),
-      'clients[0].tokenExchange.maxDepth: unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode)',
+      'clients[0].tokenExchange.maxDepth: unknown field (allowed: subjectAudiences, targets, maxScope, allowActorToken, maxActDepth, defaultTarget, mode, requireDpop)',
     ],
     [
       'a defaultTarget outside the targets',

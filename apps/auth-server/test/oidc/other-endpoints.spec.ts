@@ -90,10 +90,12 @@ describe('introspect, revoke, userinfo, end_session', () => {
     });
   });
 
-  it('refuses userinfo without a token: 401 invalid_token with a Bearer challenge', async () => {
+  it('refuses userinfo without a token: 401 invalid_token with a Bearer and a DPoP challenge (RFC 9449 §7.1)', async () => {
     const response = await fetch(`${server.baseUrl}/oauth2/userinfo`);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.config.issuer}"`);
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer realm="${server.config.issuer}", DPoP realm="${server.config.issuer}", algs="ES256 EdDSA ES384 PS256 RS256"`,
+    );
     expect(await response.json()).toEqual({ error: 'invalid_token', error_description: 'no access token provided' });
   });
 
