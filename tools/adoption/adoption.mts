@@ -375,6 +375,10 @@ async function adopterOverHttp(temp: string, adopter: string): Promise<void> {
         MESSAGE_SERVICE_PORT: String(messagePort),
         MESSAGE_SERVICE_DATABASE: join(temp, 'data', 'messages.sqlite'),
         AUTH_ISSUER: issuer,
+        // The URL the adopter calls it at: DPoP proofs name it (htu). Exchanged tokens must be
+        // DPoP-bound here (the default), so the inbox check below proves the adopter's proofs.
+        MESSAGE_SERVICE_PUBLIC_URL: messageUrl,
+        MESSAGE_SERVICE_REQUIRE_DPOP: 'exchanged',
       },
       readyUrl: `${messageUrl}/health/ready`,
       logFile: join(logs, 'message-service.log'),
@@ -416,7 +420,7 @@ async function adopterOverHttp(temp: string, adopter: string): Promise<void> {
   await check("adopter: alice's token → 200 with her identity", () => getJson(`${adopterUrl}/api/me`, token), ({ status, body }) =>
     status === 200 && field(body, 'sub') === 'alice' && field(body, 'clientId') === 'adopter-app' ? undefined : 'expected 200 { sub: "alice", clientId: "adopter-app" }',
   );
-  await check("adopter: exchange + call to message-service → 200, alice's inbox with actor adopter-service", () => getJson(`${adopterUrl}/api/inbox`, token), ({ status, body }) =>
+  await check("adopter: exchange + call to message-service (DPoP-bound, required on both sides) → 200, alice's inbox with actor adopter-service", () => getJson(`${adopterUrl}/api/inbox`, token), ({ status, body }) =>
     status === 200 && field(body, 'subject') === 'alice' && field(body, 'actor') === 'adopter-service' && Array.isArray(field(body, 'messages'))
       ? undefined
       : 'expected 200 { subject: "alice", actor: "adopter-service", messages: [...] }',
@@ -438,6 +442,30 @@ async function adopterOverHttp(temp: string, adopter: string): Promise<void> {
   } catch (error) {
     record('adopter: a token without message.read → 403 error="insufficient_scope" on the inbox', false, error instanceof Error ? error.message : String(error));
   }
+  await check('auth server: the adopter client exchanging without a DPoP proof (requireDpop) → 400 invalid_dpop_proof', async () => {
+    const response = await fetch(`${issuer}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('adopter-service:adopter-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'message-service',
+      }).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Shown as text in the failure.
+    }
+    return { status: response.status, headers: response.headers, body };
+  }, ({ status, body }) => (status === 400 && field(body, 'error') === 'invalid_dpop_proof' ? undefined : 'expected 400 { error: "invalid_dpop_proof" }'));
   await check("message-service: alice's adopter token sent straight to it → 401", () => getJson(`${messageUrl}/api/messages`, token), ({ status, headers }) =>
     status === 401 && /^Bearer\b/.test(headers.get('www-authenticate') ?? '') ? undefined : 'expected 401 with a Bearer challenge (wrong audience)',
   );

@@ -16,10 +16,13 @@ export class AppModule {
         // Verifies the auth server's tokens for this service's audience; protects nothing by itself.
         ResourceServerModule.forRoot({ issuer: config.issuer, audience: 'adopter-service', resource: config.resource }),
         // Exchanges a caller's token for one to message-service (RFC 8693), cached per subject token.
+        // DPoP (RFC 9449): the token is bound to a key generated at start, and every call to
+        // message-service carries a proof of it; message-service accepts exchanged tokens only so.
         TokenExchangeModule.forRoot({
           issuer: config.issuer,
           clientId: config.clientId,
           clientSecret: config.clientSecret,
+          dpop: true,
           downstreams: {
             [MESSAGE_SERVICE]: { baseUrl: config.messageServiceUrl, audience: 'message-service', scope: 'message.read' },
           },
