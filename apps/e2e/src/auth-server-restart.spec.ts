@@ -39,7 +39,7 @@ describe('the auth server restarted on the same data folder', () => {
     expect((await messagesAt(service)).body).toMatchObject({ subject: 'user-service' });
 
     // message-service: the exchanged token from before.
-    const direct = await call<MessageListResponse>(`${system.messageServiceUrl}/api/messages`, { token: exchanged.access_token });
+    const direct = await system.callMessageService<MessageListResponse>(exchanged);
     expect(direct.status).toBe(200);
     expect(direct.body).toMatchObject({ subject: 'alice', actor: 'user-service' });
 

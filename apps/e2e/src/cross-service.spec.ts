@@ -85,7 +85,7 @@ describe('across the three services', () => {
     const exchanged = await system.exchangeAsUserService(alice.access_token);
     expect(claimsOf(exchanged.access_token)).toMatchObject({ sub: 'alice', aud: 'message-service', act: { sub: 'user-service' } });
     // It is good where it was meant to go...
-    const there = await call<MessageListResponse>(`${system.messageServiceUrl}/api/messages`, { token: exchanged.access_token });
+    const there = await system.callMessageService<MessageListResponse>(exchanged);
     expect(there.status).toBe(200);
     expect(there.body).toMatchObject({ subject: 'alice', actor: 'user-service' });
     // ...and nowhere else.

@@ -50,9 +50,7 @@ describe('message-service stopped', () => {
 
     // Back on the same database; user-service picks it up without a restart.
     await system.startMessageService();
-    const after = await call<MessageListResponse>(`${system.messageServiceUrl}/api/messages`, {
-      token: (await system.exchangeAsUserService((await system.login('bob')).access_token)).access_token,
-    });
+    const after = await system.callMessageService<MessageListResponse>(await system.exchangeAsUserService((await system.login('bob')).access_token));
     expect(after.status).toBe(200);
     expect(after.body.messages.map((message) => message.text)).toContain('before the outage');
     expect(after.body.messages.map((message) => message.text)).not.toContain('during the outage');

@@ -12,7 +12,10 @@ describe('a Spring-shaped token exchange, used to call message-service', () => {
   let system: BatonSystem;
 
   beforeAll(async () => {
-    system = await BatonSystem.start();
+    // Spring Security 6.3's token-exchange client sends no DPoP proof, so its exchanged tokens are
+    // bearer tokens: message-service takes them only when it does not require bound tokens for
+    // exchanged ones (its default, issue 16, refuses them: dpop-replay.spec.ts).
+    system = await BatonSystem.start({ messageServiceEnv: { MESSAGE_SERVICE_REQUIRE_DPOP: 'never' } });
   });
 
   afterAll(() => system?.stop());
