@@ -46,9 +46,25 @@ describe('npm run demo against running services', () => {
     expect(result.stdout).toMatch(/aud\s+user-service\s+message-service/);
     expect(result.stdout).toMatch(/act\s+—\s+\{"sub":"user-service"\}/);
     expect(result.stdout).toContain('✓ narrower scope: "message.read" within "user.read message.read message.write"');
+    // Step 3, DPoP (issue 16): the exchanged token is bound to the demo's key, and its own call with a proof is accepted.
+    const jkt = /cnf\s+—\s+\{"jkt":"([\w-]{43})"\}/.exec(result.stdout)?.[1];
+    expect(jkt).toBeDefined();
+    expect(result.stdout).toContain('← 200 token_type=DPoP issued_token_type=urn:ietf:params:oauth:token-type:access_token scope=message.read');
+    expect(result.stdout).toContain(`✓ bound to the exchanging key (RFC 9449): token_type DPoP, cnf.jkt ${jkt} is the thumbprint`);
+    expect(result.stdout).toMatch(/→ GET \S+\/api\/messages {2}Authorization: DPoP <sha256:[0-9a-f]{12}> {2}DPoP: <a fresh proof/);
+    expect(result.stdout).toContain('✓ message-service accepts the exchanged token with a proof of its key');
     // Step 4: the refusal and its reason.
     expect(result.stdout).toContain('error="invalid_token"');
     expect(result.stdout).toContain('✓ message-service refuses it: 401 invalid_token');
+    // Step 4, DPoP: the copied token replayed as Bearer, then with the copied proof, each refused with its challenge.
+    expect(result.stdout).toMatch(
+      /← 401 WWW-Authenticate: DPoP realm="message-service", error="invalid_token", error_description="The access token is bound to a DPoP key and must be sent with the DPoP scheme and a proof", algs="ES256 EdDSA[^"]*"/,
+    );
+    expect(result.stdout).toContain('✓ the copied token replayed as Bearer is refused: 401 DPoP error="invalid_token"');
+    expect(result.stdout).toMatch(
+      /← 401 WWW-Authenticate: DPoP realm="message-service", error="invalid_dpop_proof", error_description="The DPoP proof has been used before"/,
+    );
+    expect(result.stdout).toContain('✓ and with the proof copied too, replayed: 401 DPoP error="invalid_dpop_proof"');
   });
 
   it('exits 1 with a clear message when a step does not behave as expected', async () => {

@@ -171,7 +171,12 @@ export class ServiceSupervisor implements OnApplicationShutdown {
     const { issuer, jwksUri, tokenEndpoint } = this.authServer;
     const resourceServer = { ...port, AUTH_ISSUER: issuer, AUTH_JWKS_URI: jwksUri };
     if (name === 'message-service') {
-      return { ...resourceServer, MESSAGE_SERVICE_DATABASE: resolve(dataDir, 'message-service', 'messages.sqlite') };
+      return {
+        ...resourceServer,
+        MESSAGE_SERVICE_DATABASE: resolve(dataDir, 'message-service', 'messages.sqlite'),
+        // The URL DPoP proofs name (htu): the one user-service and the demo call it at.
+        MESSAGE_SERVICE_PUBLIC_URL: this.config.messageServiceUrl,
+      };
     }
     return { ...resourceServer, AUTH_TOKEN_ENDPOINT: tokenEndpoint, MESSAGE_SERVICE_URL: this.config.messageServiceUrl };
   }

@@ -1,7 +1,7 @@
 import { InjectAppConfig } from '@baton/config';
 import { MESSAGE_READ_SCOPE, MessageListResponse, TokenSet } from '@baton/dto';
 import { authorizationCodeLogin, DEFAULT_LOGIN_SCOPE, OAuthRequestError } from '@baton/testing';
-import { TokenExchangeError, TokenExchangeService } from '@baton/token-exchange';
+import { DpopKey, TokenExchangeError, TokenExchangeService } from '@baton/token-exchange';
 import { Injectable } from '@nestjs/common';
 import { DemoConfig, demoConfig } from '../config/demo.config';
 import { HttpAnswer, httpCall } from '../http/http-call';
@@ -17,8 +17,9 @@ const SHOWN_MESSAGES = 3;
 
 /**
  * The four steps of the demo, each printed as it happens and checked: the seed's walkthrough,
- * a user's login and her messages, the token she sent next to the one user-service got for her,
- * and the refusal that makes the exchange necessary.
+ * a user's login and her messages, the token she sent next to the one user-service got for her
+ * (bound to the exchanging key by DPoP), and the refusals: the one that makes the exchange
+ * necessary, and the replays of the exchanged token that DPoP makes useless.
  */
 @Injectable()
 export class Walkthrough {
@@ -30,6 +31,8 @@ export class Walkthrough {
     private readonly trace: Trace,
     private readonly supervisor: ServiceSupervisor,
     private readonly tokenExchange: TokenExchangeService,
+    /** The key the token-exchange client proves (the same one): step 3's own call is signed with it. */
+    private readonly dpopKey: DpopKey,
   ) {}
 
   async run(): Promise<void> {
@@ -113,15 +116,19 @@ export class Walkthrough {
     return tokenSet.access_token;
   }
 
-  /** Step 3: exchange the user's token as user-service does, and show both tokens decoded. */
-  private async compareWithExchangedToken(userToken: string): Promise<string> {
+  /**
+   * Step 3: exchange the user's token as user-service does (with a DPoP proof), show both tokens
+   * decoded, and call message-service the way only the key holder can.
+   */
+  private async compareWithExchangedToken(userToken: string): Promise<ExchangedCall> {
     this.begin(3, 'the token the user sent, next to the one user-service gets for her by token exchange (RFC 8693)');
     this.trace.request(
       'POST',
       this.supervisor.authServer.tokenEndpoint,
-      `grant_type=urn:ietf:params:oauth:grant-type:token-exchange subject_token=<${decodeAccessToken(userToken).fingerprint}> audience=${MESSAGE_SERVICE_AUDIENCE} scope=${MESSAGE_READ_SCOPE}  (as ${this.config.exchangeClientId}, with @baton/token-exchange)`,
+      `grant_type=urn:ietf:params:oauth:grant-type:token-exchange subject_token=<${decodeAccessToken(userToken).fingerprint}> audience=${MESSAGE_SERVICE_AUDIENCE} scope=${MESSAGE_READ_SCOPE}  DPoP: <proof of key ${this.dpopKey.thumbprint}>  (as ${this.config.exchangeClientId}, with @baton/token-exchange)`,
     );
     let exchangedToken: string;
+    let tokenType: string;
     try {
       const exchanged = await this.tokenExchange.exchange({
         subjectToken: userToken,
@@ -129,7 +136,8 @@ export class Walkthrough {
         scope: MESSAGE_READ_SCOPE,
       });
       exchangedToken = exchanged.accessToken;
-      this.trace.answer(200, `issued_token_type=${exchanged.issuedTokenType} scope=${String(exchanged.scope)}`);
+      tokenType = exchanged.tokenType;
+      this.trace.answer(200, `token_type=${exchanged.tokenType} issued_token_type=${exchanged.issuedTokenType} scope=${String(exchanged.scope)}`);
     } catch (error) {
       if (!(error instanceof TokenExchangeError)) throw error;
       this.trace.expect(false, `the auth server exchanged the token: ${error.code} (${error.message})`, error.detail);
@@ -145,22 +153,47 @@ export class Walkthrough {
     })) {
       this.trace.expect(check.ok, check.label);
     }
+    const jkt = boundThumbprint(exchanged);
+    this.trace.expect(
+      tokenType === 'DPoP' && jkt === this.dpopKey.thumbprint,
+      `bound to the exchanging key (RFC 9449): token_type ${tokenType}, cnf.jkt ${String(jkt)} is the thumbprint of the key the proof was signed with`,
+    );
 
     const url = `${this.config.messageServiceUrl}/api/messages`;
-    this.trace.request('GET', url, `Authorization: Bearer <${exchanged.fingerprint}>`);
-    const answer = await httpCall(url, { headers: bearer(exchangedToken), timeoutMs: this.config.requestTimeoutMs });
+    this.trace.request('GET', url, `Authorization: DPoP <${exchanged.fingerprint}>  DPoP: <a fresh proof: htm GET, htu ${url}, ath, jti, iat>`);
+    const { answer, proof } = await this.dpopCall(url, exchangedToken);
     const list = answer.body as MessageListResponse | undefined;
     this.trace.answer(answer.status, answer.status === 200 ? `subject=${list?.subject} actor=${list?.actor}` : describe(answer));
     this.trace.expect(
       answer.status === 200 && list?.subject === subject.claims.sub && list?.actor === this.config.exchangeClientId,
-      'message-service accepts the exchanged token and knows both the user and the service acting for her',
+      'message-service accepts the exchanged token with a proof of its key, and knows both the user and the service acting for her',
     );
-    return exchangedToken;
+    return { token: exchangedToken, url, proof };
   }
 
-  /** Step 4: each token is refused where it was not meant to go. */
-  private async refusals(userToken: string, exchangedToken: string): Promise<void> {
-    this.begin(4, "a refusal: the user's own token sent straight to message-service");
+  /**
+   * A GET with a DPoP-bound token and a fresh proof of the demo's key; when message-service asks
+   * for a nonce (RFC 9449 §9, `use_dpop_nonce`), once more with it, as the token-exchange client does.
+   */
+  private async dpopCall(url: string, accessToken: string): Promise<{ answer: HttpAnswer; proof: string }> {
+    let proof = this.dpopKey.proof({ method: 'GET', url, accessToken });
+    let answer = await httpCall(url, { headers: dpop(accessToken, proof), timeoutMs: this.config.requestTimeoutMs });
+    const nonce = answer.headers.get('dpop-nonce');
+    if (answer.status === 401 && nonce !== null && (answer.headers.get('www-authenticate') ?? '').includes('error="use_dpop_nonce"')) {
+      this.trace.note('message-service asked for a server nonce (use_dpop_nonce): the same request, a new proof carrying it');
+      proof = this.dpopKey.proof({ method: 'GET', url, accessToken, nonce });
+      answer = await httpCall(url, { headers: dpop(accessToken, proof), timeoutMs: this.config.requestTimeoutMs });
+    }
+    return { answer, proof };
+  }
+
+  /**
+   * Step 4: each token is refused where it was not meant to go, and the exchanged token is refused
+   * when anyone replays a copy of it without the key: as a bearer token, or with a proof already used.
+   */
+  private async refusals(userToken: string, call: ExchangedCall): Promise<void> {
+    const exchangedToken = call.token;
+    this.begin(4, "refusals: the user's own token sent straight to message-service, and copies of the exchanged token replayed");
     const subject = decodeAccessToken(userToken);
     const direct = `${this.config.messageServiceUrl}/api/messages`;
     this.trace.request('GET', direct, `Authorization: Bearer <${subject.fingerprint}> (aud ${String(subject.claims.aud)})`);
@@ -189,6 +222,30 @@ export class Walkthrough {
       'and the other way round: the exchanged token replayed at user-service is refused too (401 invalid_token)',
       describe(replayed),
     );
+
+    // A copy of the exchanged token (a log line, a heap dump, a sidecar) replayed where it is meant to go.
+    this.trace.request('GET', call.url, `Authorization: Bearer <${exchanged.fingerprint}> (the DPoP-bound token copied and sent as a bearer token)`);
+    const asBearer = await httpCall(call.url, { headers: bearer(exchangedToken), timeoutMs: this.config.requestTimeoutMs });
+    const bearerChallenge = asBearer.headers.get('www-authenticate') ?? '';
+    this.trace.answer(asBearer.status, `WWW-Authenticate: ${bearerChallenge}`);
+    this.trace.expect(
+      asBearer.status === 401 && bearerChallenge.startsWith('DPoP ') && bearerChallenge.includes('error="invalid_token"'),
+      'the copied token replayed as Bearer is refused: 401 DPoP error="invalid_token" (a bound token is never a bearer token)',
+      describe(asBearer),
+    );
+    this.trace.request('GET', call.url, `Authorization: DPoP <${exchanged.fingerprint}>  DPoP: <the proof of step 3, copied and sent again>`);
+    const sameProof = await httpCall(call.url, { headers: dpop(exchangedToken, call.proof), timeoutMs: this.config.requestTimeoutMs });
+    const proofChallenge = sameProof.headers.get('www-authenticate') ?? '';
+    this.trace.answer(sameProof.status, `WWW-Authenticate: ${proofChallenge}`);
+    this.trace.expect(
+      sameProof.status === 401 && proofChallenge.includes('error="invalid_dpop_proof"'),
+      'and with the proof copied too, replayed: 401 DPoP error="invalid_dpop_proof" (each proof is good once)',
+      describe(sameProof),
+    );
+    this.trace.explain(
+      `Why: the token is bound to the key with thumbprint ${String(boundThumbprint(exchanged))} (cnf.jkt); every call needs a fresh proof`,
+    );
+    this.trace.explain('signed with that key, for that method, URL, moment and token. A copy of the token alone opens nothing.');
   }
 
   private begin(step: number, title: string): void {
@@ -213,8 +270,27 @@ export class Walkthrough {
   }
 }
 
+/** The exchanged token and the call step 3 made with it: what step 4 replays. */
+interface ExchangedCall {
+  readonly token: string;
+  readonly url: string;
+  /** The DPoP proof of that call (never printed). */
+  readonly proof: string;
+}
+
 function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
+}
+
+function dpop(token: string, proof: string): Record<string, string> {
+  return { authorization: `DPoP ${token}`, dpop: proof };
+}
+
+/** `cnf.jkt` of a token (RFC 9449 §6), when it is bound. */
+function boundThumbprint(token: DecodedToken): string | undefined {
+  const cnf = token.claims['cnf'];
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['jkt'] : undefined;
+  return typeof jkt === 'string' ? jkt : undefined;
 }
 
 /** The claims that matter, in one line (never the token itself). */
@@ -240,6 +316,7 @@ function tokenRows(subject: DecodedToken, exchanged: DecodedToken): string[][] {
     ['client_id', show(subject.claims.client_id), show(exchanged.claims.client_id)],
     ['scope', show(subject.claims.scope), show(exchanged.claims.scope)],
     ['act', show(subject.claims.act), show(exchanged.claims.act)],
+    ['cnf', show(subject.claims['cnf']), show(exchanged.claims['cnf'])],
     ['iat', time(subject.claims.iat), time(exchanged.claims.iat)],
     ['exp', time(subject.claims.exp), time(exchanged.claims.exp)],
     ['jti', show(subject.claims.jti), show(exchanged.claims.jti)],
