@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { hkdfSync } from 'node:crypto';
+import type { Provider } from 'oidc-provider';
 import { DpopOptions, TokenEndpointDpop } from '@baton/oidc-provider-token-exchange';
 import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { CookieSecretsService } from '../keys/cookie-secrets.service';
+import { OidcStorage } from '../persistence/oidc-storage';
+import { replayDetectionId } from './provider-internals';
 
 /** The proof algorithms accepted at the token endpoint, advertised as `dpop_signing_alg_values_supported`. */
 export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256'] as const;
@@ -25,7 +28,11 @@ export class DpopSettings {
   readonly requireNonce: boolean;
   readonly iatWindow: number;
 
-  constructor(@InjectAppConfig(authServerConfig) config: AuthServerConfig, cookieSecrets: CookieSecretsService) {
+  constructor(
+    @InjectAppConfig(authServerConfig) config: AuthServerConfig,
+    cookieSecrets: CookieSecretsService,
+    private readonly storage: OidcStorage,
+  ) {
     this.nonceSecret = deriveDpopNonceSecret(cookieSecrets.secrets);
     this.requireNonce = config.dpopRequireNonce;
     this.iatWindow = config.dpopIatWindowSeconds;
@@ -33,7 +40,24 @@ export class DpopSettings {
 
   /** The options the token-exchange grant and `TokenEndpointDpop` take. */
   get options(): DpopOptions {
-    return { algorithms: this.algorithms, iatWindow: this.iatWindow, nonceSecret: this.nonceSecret, requireNonce: this.requireNonce };
+    return {
+      algorithms: this.algorithms,
+      iatWindow: this.iatWindow,
+      nonceSecret: this.nonceSecret,
+      requireNonce: this.requireNonce,
+      replay: (ctx, clientId, jti, expiresAt) => this.firstUse(ctx.oidc.provider, clientId, jti, expiresAt),
+    };
+  }
+
+  /**
+   * A proof's `jti` recorded in oidc-provider's ReplayDetection model (so its own grants and these
+   * share one record per client and jti), then that row consumed: `unique` is a read and a write,
+   * and of two replicas given one proof at the same instant only the one whose consume changes
+   * the row may use it (OidcStorage promises an atomic consume on SQLite and PostgreSQL).
+   */
+  private async firstUse(provider: Provider, clientId: string, jti: string, expiresAt: number): Promise<boolean> {
+    if (!(await provider.ReplayDetection.unique(clientId, jti, expiresAt))) return false;
+    return this.storage.consume('ReplayDetection', replayDetectionId(clientId, jti));
   }
 
   /** A checker of the token endpoint's `DPoP` header for this server's own grants. */

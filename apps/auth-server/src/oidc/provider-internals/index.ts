@@ -9,4 +9,5 @@ export { onGrantTypeCheck } from './grant-type-check';
 export { providerRefusal } from './provider-refusal';
 export type { ProviderErrorLike, ProviderRefusal } from './provider-refusal';
 export { replaceProviderKeys } from './replace-provider-keys';
+export { replayDetectionId } from './replay-detection-id';
 export { isStructuredTokenRefusal } from './structured-token-refusal';
