@@ -1,5 +1,20 @@
 import { TOKEN_EXCHANGE_GRANT_TYPE, TokenTypeUri } from '@baton/dto';
+import { signTestDpopProof, TestDpopKey, testDpopKey } from '@baton/oidc-provider-token-exchange/testing';
+import { createHash } from 'node:crypto';
 import { ExchangeFixture, Form, NARROW, ORCHESTRATOR, REPORTING, TokenResponse, USER_SERVICE } from './support/exchange-fixture';
+
+/** The key a DPoP-bound subject token is bound to; its RFC 7638 thumbprint computed here. */
+const boundKey = testDpopKey('ES256');
+function thumbprintOf(key: TestDpopKey): string {
+  const { crv, kty, x, y } = key.publicJwk as { crv: string; kty: string; x: string; y: string };
+  return createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+}
+const exchangeForm = (subjectToken: string): Form => ({
+  grant_type: TOKEN_EXCHANGE_GRANT_TYPE,
+  subject_token: subjectToken,
+  subject_token_type: TokenTypeUri.accessToken,
+  audience: 'message-service',
+});
 
 // A real auth server process per file, on a shared machine: no verdict may hang on its speed.
 jest.setTimeout(60_000);
@@ -198,18 +213,46 @@ describe('token exchange (RFC 8693): refusals', () => {
       });
     });
 
-    it('[H13] refuses a sender-constrained subject token (cnf), signed by the server’s own key', async () => {
-      const bound = await fixture.mint({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } });
+    it('[H13] refuses a DPoP-bound subject token (cnf.jkt) without a proof of its key: never laundered into a bearer token', async () => {
+      const bound = await fixture.mint({ cnf: { jkt: thumbprintOf(boundKey) } });
       const response = await expectRefusal(exchange({ subject_token: bound, audience: 'message-service' }), {
-        error: 'invalid_request',
-        description: 'subject_token is sender-constrained (cnf): proof of possession is not supported, so it cannot be exchanged',
+        error: 'invalid_dpop_proof',
+        description: 'subject_token is DPoP-bound: the request must carry a DPoP proof of its key',
       });
       expect(JSON.stringify(response.body)).not.toContain(bound);
       expect(fixture.auditEntries().at(-1)).toMatchObject({ client: 'user-service', subjectSub: 'alice' });
       expect(fixture.auditEntries().at(-1)).not.toHaveProperty('issuedJti');
     });
 
-    it('[H13] refuses a sender-constrained actor_token (cnf), signed by the server’s own key', async () => {
+    it('[H13] refuses a DPoP-bound subject token with a valid proof of another key', async () => {
+      const bound = await fixture.mint({ cnf: { jkt: thumbprintOf(boundKey) } });
+      const proof = await signTestDpopProof({ key: testDpopKey(), method: 'POST', url: fixture.tokenEndpoint });
+      await expectRefusal(() => fixture.token(exchangeForm(bound), USER_SERVICE, { dpop: proof }), {
+        error: 'invalid_dpop_proof',
+        description: "the DPoP proof's key is not the one subject_token is bound to (cnf.jkt)",
+      });
+    });
+
+    it('[H13] exchanges a DPoP-bound subject token with a proof of its key, and the issued token is bound to it', async () => {
+      const bound = await fixture.mint({ cnf: { jkt: thumbprintOf(boundKey) } });
+      const proof = await signTestDpopProof({ key: boundKey, method: 'POST', url: fixture.tokenEndpoint });
+      const response = await fixture.token(exchangeForm(bound), USER_SERVICE, { dpop: proof });
+      expect(response.status).toBe(200);
+      expect(response.body['token_type']).toBe('DPoP');
+      const issued = JSON.parse(Buffer.from(String(response.body['access_token']).split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+      expect(issued['cnf']).toEqual({ jkt: thumbprintOf(boundKey) });
+    });
+
+    it('[H13] refuses a subject token bound by another method (cnf x5t#S256), even with a DPoP proof', async () => {
+      const bound = await fixture.mint({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } });
+      const proof = await signTestDpopProof({ key: boundKey, method: 'POST', url: fixture.tokenEndpoint });
+      await expectRefusal(() => fixture.token(exchangeForm(bound), USER_SERVICE, { dpop: proof }), {
+        error: 'invalid_request',
+        description: 'subject_token is sender-constrained by a method other than DPoP (cnf): it cannot be exchanged',
+      });
+    });
+
+    it('[H13] refuses a sender-constrained actor_token (cnf x5t#S256), signed by the server’s own key', async () => {
       await expectRefusal(
         exchange(
           {
@@ -222,7 +265,7 @@ describe('token exchange (RFC 8693): refusals', () => {
         ),
         {
           error: 'invalid_request',
-          description: 'actor_token is sender-constrained (cnf): proof of possession is not supported, so it cannot be exchanged',
+          description: 'actor_token is sender-constrained by a method other than DPoP (cnf): it cannot be exchanged',
         },
       );
     });
