@@ -2,7 +2,7 @@
 declare module 'autocannon' {
   /** One entry of `requests`: hooks autocannon calls around each request a connection sends. */
   export interface RequestSetup {
-    setupRequest?: (request: { body?: string }) => { body?: string };
+    setupRequest?: (request: { body?: string; headers?: Record<string, string> }) => { body?: string; headers?: Record<string, string> };
     onResponse?: (status: number, body: string) => void;
   }
   interface Options {

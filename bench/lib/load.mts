@@ -10,6 +10,11 @@ export interface LoadRequest {
    * connection before each request it sends; `body` is then unused.
    */
   nextBody?: () => string;
+  /**
+   * Headers added anew to every request (e.g. a fresh DPoP proof, which is good for one request
+   * only), called like `nextBody`; they go on top of `headers`.
+   */
+  nextHeaders?: () => Record<string, string>;
   /** Called with every answer (status and body as text), e.g. to keep the tokens a round issued. */
   onResponse?: (status: number, body: string) => void;
 }
@@ -35,7 +40,7 @@ export interface LoadResult {
 
 /**
  * Drives one endpoint with autocannon (loopback only) and returns its throughput and latency.
- * With `nextBody` or `onResponse`, every request is built anew (autocannon's `setupRequest`).
+ * With `nextBody`, `nextHeaders` or `onResponse`, every request is built anew (autocannon's `setupRequest`).
  */
 export async function load(request: LoadRequest, options: LoadOptions): Promise<LoadResult> {
   const host = new URL(request.url).hostname;
@@ -47,7 +52,9 @@ export async function load(request: LoadRequest, options: LoadOptions): Promise<
     method: request.method ?? 'GET',
     headers: request.headers,
     body: request.body,
-    ...(request.nextBody === undefined && request.onResponse === undefined ? {} : { requests: [perRequest(request)] }),
+    ...(request.nextBody === undefined && request.nextHeaders === undefined && request.onResponse === undefined
+      ? {}
+      : { requests: [perRequest(request)] }),
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.amount === undefined ? {} : { amount: options.amount }),
@@ -64,9 +71,17 @@ export async function load(request: LoadRequest, options: LoadOptions): Promise<
 }
 
 function perRequest(request: LoadRequest): RequestSetup {
-  const { nextBody, onResponse } = request;
+  const { nextBody, nextHeaders, onResponse } = request;
+  const setup =
+    nextBody === undefined && nextHeaders === undefined
+      ? undefined
+      : (built: { body?: string; headers?: Record<string, string> }) =>
+          Object.assign(built, {
+            ...(nextBody === undefined ? {} : { body: nextBody() }),
+            ...(nextHeaders === undefined ? {} : { headers: { ...request.headers, ...built.headers, ...nextHeaders() } }),
+          });
   return {
-    ...(nextBody === undefined ? {} : { setupRequest: (built: { body?: string }) => Object.assign(built, { body: nextBody() }) }),
+    ...(setup === undefined ? {} : { setupRequest: setup }),
     ...(onResponse === undefined ? {} : { onResponse: (status: number, body: string) => onResponse(status, body) }),
   };
 }
