@@ -45,6 +45,8 @@ export class JwtIntrospection {
     if (reference !== undefined && (typeof reference !== 'string' || !(await GrantReferences.of(provider).isLive(provider, reference)))) {
       return { ...INACTIVE };
     }
+    const cnf = verified.cnf as { jkt?: unknown } | undefined;
+    const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
     return {
       active: true,
       sub: verified.sub,
@@ -55,7 +57,8 @@ export class JwtIntrospection {
       ...(verified.iat === undefined ? {} : { iat: verified.iat }),
       iss: verified.iss,
       ...(verified.act === undefined ? {} : { act: verified.act }),
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a DPoP-bound token says so, with the key it is bound to.
+      ...(jkt === undefined ? { token_type: 'Bearer' } : { cnf: { jkt }, token_type: 'DPoP' }),
     };
   }
 

@@ -84,6 +84,22 @@ describe('auth server with DPoP (demo configuration)', () => {
     });
   });
 
+  it("introspects the bound token as RFC 9449 §6.2 says: token_type DPoP and cnf.jkt (message-service's view)", async () => {
+    const alice = await signInAndRedeem();
+    const exchanged = await token(exchangeForm(alice), await tokenEndpointProof(server.baseUrl));
+    const introspected = await postForm(
+      server.baseUrl,
+      '/oauth2/introspect',
+      { token: String(exchanged.body?.['access_token']) },
+      { id: 'message-service', secret: 'token' },
+    );
+    expect(introspected.body).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: thumbprintOf(USER_SERVICE_DPOP_KEY) } });
+    const bearer = await token({ grant_type: 'client_credentials' });
+    const plain = await postForm(server.baseUrl, '/oauth2/introspect', { token: String(bearer.body?.['access_token']) }, USER_SERVICE);
+    expect(plain.body).toMatchObject({ active: true, token_type: 'Bearer' });
+    expect(plain.body).not.toHaveProperty('cnf');
+  });
+
   it('checks htu against the issuer, not the Host the request names: a proof for another host is refused', async () => {
     const alice = await signInAndRedeem();
     const proof = await signTestDpopProof({ key: USER_SERVICE_DPOP_KEY, method: 'POST', url: server.baseUrl.replace('127.0.0.1', 'localhost') + '/oauth2/token' });
