@@ -19,31 +19,29 @@ export class RecordingSidecar {
   readonly seen: SeenRequest[] = [];
   private target: URL | undefined;
 
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server = createServer((incoming, outgoing) => {
+    const target = this.target;
+    if (target === undefined) {
+      outgoing.writeHead(503).end();
+      return;
+    }
+    const seen: SeenRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: { ...incoming.headers } };
+    this.seen.push(seen);
+    const forwarded = httpRequest(
+      { hostname: target.hostname, port: target.port, method: seen.method, path: seen.path, headers: incoming.headers },
+      (answer) => {
+        seen.status = answer.statusCode;
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on('error', () => outgoing.headersSent || outgoing.writeHead(502).end());
+    incoming.pipe(forwarded);
+  });
 
   static async start(): Promise<RecordingSidecar> {
-    let sidecar: RecordingSidecar | undefined;
-    const server = createServer((incoming, outgoing) => {
-      const target = sidecar?.target;
-      if (sidecar === undefined || target === undefined) {
-        outgoing.writeHead(503).end();
-        return;
-      }
-      const seen: SeenRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: { ...incoming.headers } };
-      sidecar.seen.push(seen);
-      const forwarded = httpRequest(
-        { hostname: target.hostname, port: target.port, method: seen.method, path: seen.path, headers: incoming.headers },
-        (answer) => {
-          seen.status = answer.statusCode;
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', () => outgoing.headersSent || outgoing.writeHead(502).end());
-      incoming.pipe(forwarded);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    sidecar = new RecordingSidecar(server);
+    const sidecar = new RecordingSidecar();
+    await new Promise<void>((resolve) => sidecar.server.listen(0, '127.0.0.1', resolve));
     return sidecar;
   }
 
