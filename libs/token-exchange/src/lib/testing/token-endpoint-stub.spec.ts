@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { JWT_BEARER_CLIENT_ASSERTION_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, TokenTypeUri } from '../token-exchange.constants';
+import { DpopKey } from '../dpop/dpop-key';
 import { TokenEndpointStub } from './token-endpoint-stub';
 
 /** The stub adopters test against answers as an auth server would, over real HTTP. */
@@ -75,5 +76,39 @@ describe('TokenEndpointStub', () => {
     const replay = await post(form);
     expect(replay.status).toBe(401);
     expect(stub.exchanges.map((request) => request.clientAuthentication.method)).toEqual(['private_key_jwt', 'none']);
+  });
+});
+
+describe('TokenEndpointStub with DPoP', () => {
+  const key = DpopKey.generate();
+  const postWithProof = (proof: string | undefined) =>
+    fetch(stub.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic, ...(proof === undefined ? {} : { DPoP: proof }) },
+      body: exchangeForm().toString(),
+    });
+
+  it('binds with a valid proof, and refuses a missing, misdirected or replayed one with 400 invalid_dpop_proof', async () => {
+    stub.requireDpop({ required: true });
+    const proof = key.proof({ method: 'POST', url: stub.tokenEndpoint });
+    const granted = await postWithProof(proof);
+    expect(granted.status).toBe(200);
+    expect(((await granted.json()) as { token_type: string }).token_type).toBe('DPoP');
+    expect(stub.exchanges[0]?.dpop?.thumbprint).toBe(key.thumbprint);
+
+    for (const refused of [undefined, proof, key.proof({ method: 'GET', url: stub.tokenEndpoint }), key.proof({ method: 'POST', url: `${stub.issuer}/other` })]) {
+      const response = await postWithProof(refused);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_dpop_proof');
+    }
+  });
+
+  it('asks for its nonce with 400 use_dpop_nonce and a DPoP-Nonce header until a proof carries it', async () => {
+    stub.requireDpop({ nonce: 'stub-nonce' });
+    const refused = await postWithProof(key.proof({ method: 'POST', url: stub.tokenEndpoint }));
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('dpop-nonce')).toBe('stub-nonce');
+    expect(((await refused.json()) as { error: string }).error).toBe('use_dpop_nonce');
+    expect((await postWithProof(key.proof({ method: 'POST', url: stub.tokenEndpoint, nonce: 'stub-nonce' }))).status).toBe(200);
   });
 });
