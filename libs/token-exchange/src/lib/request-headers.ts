@@ -1,5 +1,5 @@
-/** Headers only this module sets: a `requestHeaders` hook can never replace them. */
-const OWN_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'accept', 'host']);
+/** Headers only this module sets: a `requestHeaders` hook can never replace them (nor send a DPoP proof). */
+const OWN_HEADERS = new Set(['authorization', 'dpop', 'content-type', 'content-length', 'accept', 'host']);
 
 /**
  * The extra headers of the `requestHeaders` hook, merged under the module's own headers:

@@ -65,16 +65,18 @@ describe('requestHeaders', () => {
 
   it('never lets them replace the credentials or the framing', async () => {
     const { clients } = await start(grantedAnswer, {
-      requestHeaders: () => ({ AUTHORIZATION: 'Bearer stolen', 'content-type': 'text/evil', Accept: 'x/y', 'x-request-id': 'ok' }),
+      requestHeaders: () => ({ AUTHORIZATION: 'Bearer stolen', 'content-type': 'text/evil', Accept: 'x/y', DPoP: 'forged.proof.x', 'x-request-id': 'ok' }),
     });
     await clients.get('messageService').request({ subjectToken: alice(), path: '/api/messages', method: 'POST', body: {} });
     const exchange = authServer.requests[0] as RecordedRequest;
     expect(exchange.headers['authorization']).toBe(`Basic ${Buffer.from('user-service:secret').toString('base64')}`);
     expect(exchange.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(exchange.headers['accept']).toBe('application/json');
+    expect(exchange.headers['dpop']).toBeUndefined();
     const call = downstream.requests[0] as RecordedRequest;
     expect(call.headers['authorization']).toBe('Bearer exchanged-1');
     expect(call.headers['content-type']).toBe('application/json');
+    expect(call.headers['dpop']).toBeUndefined();
     expect(call.headers['x-request-id']).toBe('ok');
   });
 
