@@ -131,7 +131,7 @@ describe('auth server with DPoP (demo configuration)', () => {
     ]);
   });
 
-  it("binds demo-app's authorization_code tokens with a proof (oidc-provider's own grant)", async () => {
+  it("binds demo-app's authorization_code and refresh_token tokens with a proof (oidc-provider's own grants)", async () => {
     const demoAppKey = testDpopKey('EdDSA');
     const issued = await signInForCode(server.baseUrl, 'alice', 'alice-password');
     const redeemed = await postForm(
@@ -143,6 +143,14 @@ describe('auth server with DPoP (demo configuration)', () => {
     );
     expect([redeemed.status, redeemed.body?.['token_type']]).toEqual([200, 'DPoP']);
     expect(jwtPayload(String(redeemed.body?.['access_token']))['cnf']).toEqual({ jkt: expect.any(String) });
+
+    // A public client's refresh token is bound to the key too: refreshed with a proof of it only.
+    const refreshToken = String(redeemed.body?.['refresh_token']);
+    const refreshForm = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo-app' };
+    const withOtherKey = await postForm(server.baseUrl, '/oauth2/token', refreshForm, undefined, { dpop: await tokenEndpointProof(server.baseUrl, { key: testDpopKey() }) });
+    expect([withOtherKey.status, withOtherKey.body?.['error']]).toEqual([400, 'invalid_grant']);
+    const refreshed = await postForm(server.baseUrl, '/oauth2/token', refreshForm, undefined, { dpop: await tokenEndpointProof(server.baseUrl, { key: demoAppKey }) });
+    expect([refreshed.status, refreshed.body?.['token_type']]).toEqual([200, 'DPoP']);
   });
 
   async function signInAndRedeem(): Promise<string> {
