@@ -31,6 +31,7 @@ const basePolicy: TokenExchangePolicy = { subjectAudiences: ['user-service'], ta
 const policies: Record<string, TokenExchangePolicy> = {
   'user-service': basePolicy,
   strict: { ...basePolicy, requireDpop: true },
+  orchestrator: { ...basePolicy, allowActorToken: true, maxActDepth: 2 },
 };
 
 interface Running {
@@ -48,7 +49,7 @@ async function start(options: { dpop?: DpopOptions; providerNonce?: { secret: Bu
     response_types: [],
   });
   const configuration: Configuration = {
-    clients: [client('user-service', ['client_credentials', TOKEN_EXCHANGE_GRANT_TYPE]), client('strict', [TOKEN_EXCHANGE_GRANT_TYPE]), client('batch-job', ['client_credentials'])],
+    clients: [client('user-service', ['client_credentials', TOKEN_EXCHANGE_GRANT_TYPE]), client('strict', [TOKEN_EXCHANGE_GRANT_TYPE]), client('orchestrator', [TOKEN_EXCHANGE_GRANT_TYPE]), client('batch-job', ['client_credentials'])],
     jwks: { keys: [key.privateJwk] },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     scopes: ['users.read', 'messages.read', 'messages.write'],
@@ -267,6 +268,25 @@ describe('the exchange with DPoP proofs (no server nonces)', () => {
       expect(answer).toMatchObject({
         status: 400,
         body: { error: 'invalid_dpop_proof', error_description: "the DPoP proof's key is not the one subject_token is bound to (cnf.jkt)" },
+      });
+    });
+
+    it('as actor_token: accepted with a proof of its key, refused with another key', async () => {
+      const actorKey = testDpopKey('ES256');
+      const actorThumbprint = await calculateJwkThumbprint(actorKey.publicJwk as Parameters<typeof calculateJwkThumbprint>[0]);
+      const form = async (): Promise<Record<string, string>> => ({
+        ...exchangeForm(await userToken({ may_act: { sub: 'batch-job' } })),
+        actor_token: await userToken({ sub: 'batch-job', cnf: { jkt: actorThumbprint } }),
+        actor_token_type: TokenTypeUri.accessToken,
+      });
+      const granted = await post(running, 'orchestrator', await form(), await proofFor(actorKey));
+      expect([granted.status, granted.body['token_type']]).toEqual([200, 'DPoP']);
+      await expectBoundTo(granted.body['access_token'] as string, actorKey);
+
+      const refused = await post(running, 'orchestrator', await form(), await proofFor(serviceKey));
+      expect(refused).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_dpop_proof', error_description: "the DPoP proof's key is not the one actor_token is bound to (cnf.jkt)" },
       });
     });
 
