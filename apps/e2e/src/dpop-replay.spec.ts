@@ -73,6 +73,14 @@ describe('DPoP: a copied exchanged token is useless without the key', () => {
     const used = await call<MessageListResponse>(inboxUrl(), { headers: dpopHeaders(key, 'GET', inboxUrl(), granted.body.access_token) });
     expect(used.status).toBe(200);
     expect(used.body).toMatchObject({ subject: 'alice', actor: 'user-service' });
+
+    // htu is judged against the URL message-service is known by (the sidecar's), never the Host
+    // header: a proof naming the address the request was really sent to is refused.
+    const hostNamed = await call(direct(), { headers: dpopHeaders(key, 'GET', direct(), granted.body.access_token) });
+    expect(hostNamed.status).toBe(401);
+    expect(hostNamed.headers.get('www-authenticate')).toBe(
+      dpopChallenge('invalid_dpop_proof', 'The DPoP proof was made for another URL', resourceMetadata()),
+    );
   });
 
   it("lets user-service's own call through: 200, sent as DPoP with a proof of the key its token is bound to", async () => {
