@@ -13,6 +13,7 @@ import {
   portEntry,
   stringEntry,
   urlEntry,
+  urlListEntry,
 } from '@baton/config';
 import { observabilityConfig, withObservabilityRules } from '@baton/observability';
 
@@ -193,6 +194,11 @@ export const authServerConfig = withReplicationRules(withObservabilityRules(defi
     description:
       'Token endpoint: every DPoP proof must carry a server nonce (RFC 9449 §8); a proof without one is answered 400 use_dpop_nonce with a DPoP-Nonce header to retry with',
     default: false,
+  }),
+  internalUrls: urlListEntry('AUTH_SERVER_INTERNAL_URLS', {
+    description:
+      "Other base URLs services inside the network reach this server by (e.g. http://auth-server:9001 behind a proxy), comma-separated: a DPoP proof's htu at the token-exchange and client_credentials grants may name the token endpoint under one of them as well as under the issuer. Empty: the issuer's only",
+    default: [],
   }),
   dpopIatWindowSeconds: integerEntry('AUTH_SERVER_DPOP_IAT_WINDOW_SECONDS', {
     description: "How far a DPoP proof's iat may be from the server's clock, either way, at the token-exchange and client_credentials grants, in seconds",

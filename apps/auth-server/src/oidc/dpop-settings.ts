@@ -6,6 +6,7 @@ import { InjectAppConfig } from '@baton/config';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { CookieSecretsService } from '../keys/cookie-secrets.service';
 import { OidcStorage } from '../persistence/oidc-storage';
+import { OIDC_ROUTES } from './oidc.constants';
 import { replayDetectionId } from './provider-internals';
 
 /** The proof algorithms accepted at the token endpoint, advertised as `dpop_signing_alg_values_supported`. */
@@ -27,6 +28,12 @@ export class DpopSettings {
   readonly nonceSecret: Buffer;
   readonly requireNonce: boolean;
   readonly iatWindow: number;
+  /**
+   * The URLs a proof's `htu` may name at this server's grants: the issuer's token endpoint, and the
+   * same path under each AUTH_SERVER_INTERNAL_URLS base (the names the operator says services use
+   * inside the network; never the request's Host header).
+   */
+  readonly tokenEndpointUrls: readonly string[];
 
   constructor(
     @InjectAppConfig(authServerConfig) config: AuthServerConfig,
@@ -36,6 +43,7 @@ export class DpopSettings {
     this.nonceSecret = deriveDpopNonceSecret(cookieSecrets.secrets);
     this.requireNonce = config.dpopRequireNonce;
     this.iatWindow = config.dpopIatWindowSeconds;
+    this.tokenEndpointUrls = [config.issuer, ...config.internalUrls].map((base) => `${base}${OIDC_ROUTES.token}`);
   }
 
   /** The options the token-exchange grant and `TokenEndpointDpop` take. */
@@ -45,6 +53,7 @@ export class DpopSettings {
       iatWindow: this.iatWindow,
       nonceSecret: this.nonceSecret,
       requireNonce: this.requireNonce,
+      tokenEndpointUrl: this.tokenEndpointUrls,
       replay: (ctx, clientId, jti, expiresAt) => this.firstUse(ctx.oidc.provider, clientId, jti, expiresAt),
     };
   }

@@ -214,3 +214,37 @@ describe('auth server with AUTH_SERVER_DPOP_REQUIRE_NONCE=true', () => {
     expect(forged.headers.get('dpop-nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
+
+describe('auth server with AUTH_SERVER_INTERNAL_URLS (services call it by another name inside the network)', () => {
+  const INTERNAL = 'http://auth-server.internal:9001';
+  let server: InProcessAuthServer;
+  const token = (form: Record<string, string>, proof: string): Promise<FormReply> =>
+    postForm(server.baseUrl, '/oauth2/token', form, USER_SERVICE, { dpop: proof });
+  const proofFor = (url: string): Promise<string> => signTestDpopProof({ key: USER_SERVICE_DPOP_KEY, method: 'POST', url });
+
+  beforeAll(async () => {
+    server = await startInProcess({ AUTH_SERVER_INTERNAL_URLS: `${INTERNAL}, http://balancer:9001` });
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('accepts a proof naming the token endpoint under a listed internal URL, and still the issuer one', async () => {
+    const subject = String((await postForm(server.baseUrl, '/oauth2/token', { grant_type: 'client_credentials' }, USER_SERVICE)).body?.['access_token']);
+    for (const url of [`${INTERNAL}/oauth2/token`, 'http://balancer:9001/oauth2/token', `${server.baseUrl}/oauth2/token`]) {
+      const exchanged = await token(exchangeForm(subject), await proofFor(url));
+      expect([url, exchanged.status, exchanged.body?.['token_type']]).toEqual([url, 200, 'DPoP']);
+    }
+    const credentials = await token({ grant_type: 'client_credentials' }, await proofFor(`${INTERNAL}/oauth2/token`));
+    expect([credentials.status, credentials.body?.['token_type']]).toEqual([200, 'DPoP']);
+  });
+
+  it('refuses a proof naming an unlisted host, another path under a listed one, or a listed one with another scheme: 400 invalid_dpop_proof', async () => {
+    const subject = String((await postForm(server.baseUrl, '/oauth2/token', { grant_type: 'client_credentials' }, USER_SERVICE)).body?.['access_token']);
+    for (const url of ['http://attacker.example:9001/oauth2/token', `${INTERNAL}/oauth2/introspect`, 'https://auth-server.internal:9001/oauth2/token']) {
+      const refused = await token(exchangeForm(subject), await proofFor(url));
+      expect([url, refused.status, refused.body?.['error'], refused.body?.['error_description']]).toEqual([url, 400, 'invalid_dpop_proof', 'DPoP proof htu mismatch']);
+    }
+  });
+});

@@ -59,19 +59,31 @@ export function booleanEntry(env: string, options: EntryOptions<boolean>): Confi
 }
 
 export function urlEntry(env: string, options: EntryOptions<string>): ConfigEntry<string> {
+  return entry(env, options, (raw) => httpUrl(raw, 'must be an absolute http(s) URL'));
+}
+
+/** Absolute http(s) URLs separated by commas or spaces (each kept as given, without a trailing slash). */
+export function urlListEntry(env: string, options: EntryOptions<string[]>): ConfigEntry<string[]> {
   return entry(env, options, (raw) => {
-    let url: URL;
-    try {
-      url = new URL(raw.trim());
-    } catch {
-      throw new ConfigProblem('must be an absolute http(s) URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ConfigProblem('must be an absolute http(s) URL');
-    }
-    // Keep the text as given, without a trailing slash, so issuers compare exactly.
-    return raw.trim().replace(/\/+$/, '');
+    const values = raw
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((value) => httpUrl(value, `must list absolute http(s) URLs (not ${JSON.stringify(value.slice(0, 80))})`));
+    if (values.length === 0) throw new ConfigProblem('must list at least one URL');
+    return values;
   });
+}
+
+function httpUrl(raw: string, problem: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigProblem(problem);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigProblem(problem);
+  // Keep the text as given, without a trailing slash, so issuers compare exactly.
+  return raw.trim().replace(/\/+$/, '');
 }
 
 export function enumEntry<T extends string>(

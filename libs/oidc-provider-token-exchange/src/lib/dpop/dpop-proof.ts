@@ -18,8 +18,11 @@ const MIN_RSA_BITS = 2048;
 export interface DpopProofExpectations {
   /** The request's method (`htm`). */
   method: string;
-  /** The URL the server is known by for this endpoint (`htu`), not one built from the Host header. */
-  url: string;
+  /**
+   * The URL the server is known by for this endpoint (`htu`), not one built from the Host header;
+   * several when callers inside its network reach it by other names (a proxy, a balancer).
+   */
+  url: string | readonly string[];
   /** Its access token, on resource requests (`ath`); absent at the token endpoint. */
   accessToken?: string;
   /** Seconds since the epoch. */
@@ -97,7 +100,7 @@ export function verifyDpopProof(proof: string, expect: DpopProofExpectations): V
   if (typeof jti !== 'string' || jti === '') throw invalid('DPoP proof must have a jti string');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('DPoP proof must have a numeric iat');
   if (htm !== expect.method) throw invalid('DPoP proof htm mismatch');
-  if (typeof htu !== 'string' || !sameUrl(htu, expect.url)) throw invalid('DPoP proof htu mismatch');
+  if (typeof htu !== 'string' || !namesEndpoint(htu, expect.url)) throw invalid('DPoP proof htu mismatch');
   if (expect.accessToken !== undefined) {
     if (payload['ath'] !== createHash('sha256').update(expect.accessToken).digest('base64url')) throw invalid('DPoP proof ath mismatch');
   }
@@ -113,6 +116,11 @@ export function verifyDpopProof(proof: string, expect: DpopProofExpectations): V
     throw new DpopProofError('use_dpop_nonce', 'nonce is required in the DPoP proof');
   }
   return { thumbprint, jti, iat };
+}
+
+/** Whether a proof's `htu` names one of the endpoint's configured URLs. */
+function namesEndpoint(htu: string, expected: string | readonly string[]): boolean {
+  return typeof expected === 'string' ? sameUrl(htu, expected) : expected.some((url) => sameUrl(htu, url));
 }
 
 /** Whether a proof's `htu` names `expected`, ignoring its query and fragment (RFC 9449 §4.3 step 9). */

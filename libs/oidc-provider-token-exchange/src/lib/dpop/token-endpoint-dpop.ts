@@ -26,8 +26,10 @@ export interface DpopOptions {
   /**
    * The token endpoint's URL as clients know it, which a proof's `htu` must name. Default:
    * `provider.urlFor('token')`, built from the issuer (never from the request's Host header).
+   * A list when services inside the network call it by other names than the issuer's (e.g.
+   * `http://auth-server:9001/oauth2/token` behind a proxy): a proof naming any of them passes.
    */
-  tokenEndpointUrl?: string;
+  tokenEndpointUrl?: string | readonly string[];
   /** Replay records; default oidc-provider's `ReplayDetection.unique` (the adapter's storage, shared). */
   replay?: DpopReplayCheck;
 }
