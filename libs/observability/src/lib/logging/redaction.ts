@@ -14,6 +14,8 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'cookie',
   'set-cookie',
   'x-api-key',
+  // A DPoP proof (RFC 9449): a signed, replayable-once credential for one request.
+  'dpop',
   // Fields.
   'password',
   'passwordHash',
