@@ -34,9 +34,11 @@ describe('DPoP: a copied exchanged token is useless without the key', () => {
     sidecar.forwardTo(`http://127.0.0.1:${messagePort}`);
     system = await BatonSystem.start({
       messagePort,
+      // Everything logged, so that the last checks can look for tokens, proofs and keys in it.
+      authServerEnv: { LOG_LEVEL: 'debug' },
       // message-service is known by the sidecar's URL: the `htu` of every proof names it.
-      messageServiceEnv: { MESSAGE_SERVICE_PUBLIC_URL: sidecar.url },
-      userServiceEnv: { MESSAGE_SERVICE_URL: sidecar.url },
+      messageServiceEnv: { MESSAGE_SERVICE_PUBLIC_URL: sidecar.url, LOG_LEVEL: 'debug' },
+      userServiceEnv: { MESSAGE_SERVICE_URL: sidecar.url, LOG_LEVEL: 'debug' },
     });
     alice = await system.login('alice');
   });
@@ -151,6 +153,18 @@ describe('DPoP: a copied exchanged token is useless without the key', () => {
     expect(refused.headers.get('www-authenticate')).toBe(
       dpopChallenge('invalid_token', 'This service accepts this access token only when it is bound to a DPoP key', resourceMetadata()),
     );
+  });
+
+  it('logs no token, no proof and no key: the three services saw them all, and refused some', async () => {
+    const proof = String(copied.headers.dpop);
+    const logs = { auth: system.auth.process.logs, user: system.userService.logs, message: system.messageService.logs };
+    for (const [service, text] of Object.entries(logs)) {
+      expect({ service, lines: text.length > 0 }).toEqual({ service, lines: true });
+      expect({ service, token: text.includes(stolenToken) || text.includes(stolenToken.split('.')[2] ?? '') }).toEqual({ service, token: false });
+      expect({ service, proof: text.includes(proof) || text.includes(proof.split('.')[2] ?? '') }).toEqual({ service, proof: false });
+      // A proof's header carries the public key; a private key member would be `"d":`.
+      expect({ service, privateKey: /"d"\s*:\s*"/.test(text) }).toEqual({ service, privateKey: false });
+    }
   });
 
   it("still serves user-service's next call: 200 (a fresh proof each time)", async () => {
