@@ -3,9 +3,11 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfigModule } from '@baton/config';
 import { ObservabilityModule, observabilityOptionsFromConfig } from '@baton/observability';
 import { ApiExceptionFilter, resourceServerOptionsFromConfig } from '@baton/http-api';
-import { JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server';
+import { DpopReplayStore, JwksReadinessCheck, ResourceServerModule } from '@baton/resource-server';
 import { messageServiceConfig, MessageServiceConfig } from './config/message-service.config';
+import { dpopOptionsFromConfig } from './config/dpop-options';
 import { DatabaseReadinessCheck } from './database/database-readiness.check';
+import { DatabaseModule, DPOP_REPLAY_STORE } from './database/database.module';
 import { MessagesModule } from './messages/messages.module';
 import { MessageServiceMetrics } from './metrics/message-service.metrics';
 import { MessageServiceValidationPipe } from './validation/message-service-validation.pipe';
@@ -23,13 +25,17 @@ import { MessageServiceValidationPipe } from './validation/message-service-valid
         }),
     }),
     ResourceServerModule.forRootAsync({
-      inject: [messageServiceConfig.KEY],
-      useFactory: (config: MessageServiceConfig) =>
-        resourceServerOptionsFromConfig(config, {
+      // The DPoP replay store lives on the message database (PostgreSQL: shared by replicas).
+      imports: [DatabaseModule],
+      inject: [messageServiceConfig.KEY, DPOP_REPLAY_STORE],
+      useFactory: (config: MessageServiceConfig, replayStore: DpopReplayStore) => ({
+        ...resourceServerOptionsFromConfig(config, {
           audience: config.audience,
           realm: 'message-service',
           defaultResource: `http://localhost:${config.port}`,
         }),
+        dpop: dpopOptionsFromConfig(config, replayStore),
+      }),
     }),
     MessagesModule,
   ],

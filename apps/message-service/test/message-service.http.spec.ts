@@ -128,10 +128,12 @@ describe('message-service with real tokens', () => {
       });
     });
 
-    it('answers 401 with a bare challenge when there is no token', async () => {
+    it('answers 401 with a bare challenge naming both schemes when there is no token (RFC 9449 §7.1)', async () => {
       const answer = await call('/api/messages');
       expect(answer.status).toBe(401);
-      expect(answer.challenge).toBe(`${REALM}${RESOURCE_METADATA}`);
+      expect(answer.challenge).toBe(
+        `${REALM}${RESOURCE_METADATA}, DPoP realm="message-service", algs="ES256 EdDSA ES384 PS256 RS256"${RESOURCE_METADATA}`,
+      );
     });
 
     it('publishes its protected resource metadata (RFC 9728) without a token, cacheable', async () => {
@@ -146,6 +148,9 @@ describe('message-service with real tokens', () => {
         scopes_supported: ['message.read', 'message.write'],
         bearer_methods_supported: ['header'],
         resource_signing_alg_values_supported: ['ES256'],
+        dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'ES384', 'PS256', 'RS256'],
+        // Only exchanged tokens must be bound: a user's own sign-in token stays a bearer token.
+        dpop_bound_access_tokens_required: false,
       });
     });
 

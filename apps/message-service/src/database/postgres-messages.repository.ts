@@ -7,6 +7,7 @@ import { Message } from '../messages/message';
 import { MessagesRepository, NewMessage, StorageProbe } from '../messages/messages.repository';
 import { DatabaseUnavailableException } from './database-unavailable.exception';
 import { MessageDatabaseUnusableError } from './message-database-unusable.error';
+import { PostgresDpopReplayStore } from './postgres-dpop-replay-store';
 import { classifyPostgresFailure } from './postgres-failure';
 import { MESSAGES_MIGRATIONS, MESSAGES_SCHEMA_COMPONENT } from './postgres-messages.schema';
 import { StorageWriteFailedException } from './storage-write-failed.exception';
@@ -186,6 +187,11 @@ export class PostgresMessagesRepository extends MessagesRepository {
       }
       client.release(broken);
     }
+  }
+
+  /** The DPoP replay store on this database (same pool): replicas on one database share it. */
+  dpopReplayStore(): PostgresDpopReplayStore {
+    return new PostgresDpopReplayStore(this.pool);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -27,4 +27,16 @@ export const MESSAGES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // DPoP proofs accepted (RFC 9449 §11.1), shared by replicas: a hash of key thumbprint and
+    // jti, never the proof; rows past expires_at are dead and swept.
+    version: 2,
+    sql: `
+      CREATE TABLE dpop_proofs (
+        proof_hash TEXT PRIMARY KEY,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX dpop_proofs_by_expiry ON dpop_proofs (expires_at);
+    `,
+  },
 ];
