@@ -37,3 +37,29 @@ describe('MESSAGE_SERVICE_DATABASE', () => {
     }
   });
 });
+
+describe('DPoP settings', () => {
+  const dpop = (env: Record<string, string>) => loadConfig(messageServiceConfig.schema, { AUTH_ISSUER: 'http://127.0.0.1:9', ...env });
+
+  it('requires DPoP for exchanged tokens by default, with a 60 s window, no nonces, the public URL from RESOURCE_URI', () => {
+    expect(dpop({})).toMatchObject({ requireDpop: 'exchanged', dpopIatWindowSeconds: 60, dpopNonceSecret: '', publicUrl: '' });
+    expect(dpop({ MESSAGE_SERVICE_REQUIRE_DPOP: 'always', MESSAGE_SERVICE_PUBLIC_URL: 'https://messages.example/' })).toMatchObject({
+      requireDpop: 'always',
+      publicUrl: 'https://messages.example',
+    });
+  });
+
+  it('refuses a short nonce secret without echoing it, and an unknown requirement', () => {
+    let error: unknown;
+    try {
+      dpop({ MESSAGE_SERVICE_DPOP_NONCE_SECRET: 'short-s3cret' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    expect((error as Error).message).toContain('MESSAGE_SERVICE_DPOP_NONCE_SECRET must be empty or at least 32 characters');
+    expect((error as Error).message).not.toContain('short-s3cret');
+    expect(() => dpop({ MESSAGE_SERVICE_REQUIRE_DPOP: 'sometimes' })).toThrow(/MESSAGE_SERVICE_REQUIRE_DPOP must be one of exchanged, always, never/);
+    expect(() => dpop({ MESSAGE_SERVICE_DPOP_IAT_WINDOW_SECONDS: '0' })).toThrow(/MESSAGE_SERVICE_DPOP_IAT_WINDOW_SECONDS/);
+  });
+});
