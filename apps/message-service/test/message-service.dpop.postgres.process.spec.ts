@@ -94,6 +94,20 @@ describe('message-service DPoP replay records on PostgreSQL (two replicas)', () 
     expect((await fetch(`${replicas[1].url}/api/messages`, { headers: { authorization: `Bearer ${signIn}` } })).status).toBe(200);
   });
 
+  it('answers 503 with Retry-After, never an unchecked 200, while the database cannot record the proof', async () => {
+    const token = await exchangedToken();
+    await server.stopServer();
+    try {
+      const answer = await read(replicas[0].url, token, createDpopProof(key, { htm: 'GET', htu: INBOX, accessToken: token }));
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect((await answer.json()) as Record<string, unknown>).toMatchObject({ error: 'temporarily_unavailable' });
+    } finally {
+      await server.startServer();
+    }
+    expect(replicas[0].process.logs).toContain('a DPoP proof cannot be checked for replay');
+  });
+
   it('keeps only a hash and an expiry per proof, no proof or token in the logs', async () => {
     const token = await exchangedToken();
     const proof = createDpopProof(key, { htm: 'GET', htu: INBOX, accessToken: token });
