@@ -62,6 +62,9 @@ describe('attack catalogue', () => {
     const challenge = (parts: string): string =>
       `Bearer realm="${name}"${parts}, resource_metadata="http://localhost:${new URL(server().baseUrl).port}/.well-known/oauth-protected-resource"`;
 
+    const dpopChallenge = (): string =>
+      `DPoP realm="${name}", algs="ES256 EdDSA ES384 PS256 RS256", resource_metadata="http://localhost:${new URL(server().baseUrl).port}/.well-known/oauth-protected-resource"`;
+
     describe('controls (the same tokens, unaltered, are accepted)', () => {
       it('accepts a token signed by the server’s key with every rule kept', async () => {
         const reply = await system.knock(server(), `Bearer ${system.validToken(name)}`);
@@ -74,8 +77,13 @@ describe('attack catalogue', () => {
       });
 
       it('accepts the real token meant for it', async () => {
-        const token = name === 'user-service' ? base.alice.access_token : base.aliceExchanged;
-        expect((await system.knock(server(), `Bearer ${token}`)).status).toBe(200);
+        // The exchanged token is DPoP-bound (user-service's client must send a proof): it goes as
+        // `Authorization: DPoP` with a proof of the key; the sign-in token stays a bearer token.
+        const reply =
+          name === 'user-service'
+            ? await system.knock(server(), `Bearer ${base.alice.access_token}`)
+            : await system.knockWithDpop(server(), base.aliceExchanged);
+        expect(reply.status).toBe(200);
       });
     });
 
@@ -105,7 +113,8 @@ describe('attack catalogue', () => {
       switch (attack.expect.kind) {
         case 'no-token':
           expect(reply.json).toMatchObject({ error: 'unauthorized' });
-          expect(header).toBe(challenge(''));
+          // message-service takes DPoP-bound tokens: it offers DPoP too, with its algorithms (RFC 9449 §7.1).
+          expect(header).toBe(name === 'message-service' ? `${challenge('')}, ${dpopChallenge()}` : challenge(''));
           break;
         case 'invalid-request':
           expect(reply.json).toMatchObject({ error: 'invalid_request' });

@@ -18,8 +18,15 @@ import { fuzzParameters, fuzzTimeout } from './fuzz-settings';
 
 /** RFC 6749 §5.2: `error` and `error_description` use only %x20-21 / %x23-5B / %x5D-7E. */
 const OAUTH_ERROR_CHARACTERS = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
-const CHALLENGE =
-  /^Bearer realm="(user-service|message-service)"(, error="(invalid_request|invalid_token)", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]+")?, resource_metadata="http:\/\/localhost:\d+\/\.well-known\/oauth-protected-resource"$/;
+const DESCRIPTION = '[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]+';
+const METADATA = 'resource_metadata="http://localhost:\\d+/\\.well-known/oauth-protected-resource"';
+const BEARER = `Bearer realm="(user-service|message-service)"(, error="(invalid_request|invalid_token)", error_description="${DESCRIPTION}")?, ${METADATA}`;
+const DPOP = `DPoP realm="message-service"(, error="(invalid_request|invalid_token|invalid_dpop_proof)", error_description="${DESCRIPTION}")?, algs="[A-Za-z0-9 ]+", ${METADATA}`;
+/**
+ * RFC 6750 §3 challenge; message-service, which takes DPoP-bound tokens (RFC 9449 §7.1), adds its
+ * DPoP challenge when no token came, and answers a `DPoP` Authorization with a DPoP challenge.
+ */
+const CHALLENGE = new RegExp(`^(${BEARER}(, ${DPOP})?|${DPOP})$`);
 
 /** A refusal by the token endpoint that a client can read: 4xx, JSON, RFC 6749 error members, no token. */
 function expectOAuthError(reply: Reply): void {
@@ -63,8 +70,18 @@ interface Outcomes {
  * POSTs a token request as user-service. A refusal must be a well-formed OAuth error (and gives
  * `undefined`); a grant gives the issued token's claims for the caller to check.
  */
-async function requestAsUserService(form: [string, string][], outcomes: Outcomes): Promise<{ claims: Record<string, unknown>; reply: Reply } | undefined> {
-  const reply = await send(system().tokenEndpoint, { headers: { authorization: basic('user-service', 'secret') }, form });
+/**
+ * A token request as user-service; `dpop`: with a DPoP proof of the system's key, as the demo's
+ * user-service client must send on exchanges (without one every exchange is refused).
+ */
+async function requestAsUserService(
+  form: [string, string][],
+  outcomes: Outcomes,
+  dpop = false,
+): Promise<{ claims: Record<string, unknown>; reply: Reply } | undefined> {
+  const reply = dpop
+    ? await system().exchange(form)
+    : await send(system().tokenEndpoint, { headers: { authorization: basic('user-service', 'secret') }, form });
   if (reply.status !== 200) {
     outcomes.refused += 1;
     expectOAuthError(reply);
@@ -167,10 +184,12 @@ describe('fuzzing', () => {
               ...(requested === undefined ? [] : [['requested_token_type', requested] as [string, string]]),
               ...extra,
             ];
-            const granted = await requestAsUserService(form, outcomes);
+            const granted = await requestAsUserService(form, outcomes, true);
             if (granted === undefined) return;
             const { claims, reply } = granted;
             expect(claims).toMatchObject({ iss: system().auth.issuer, sub: 'alice', aud: 'message-service', act: { sub: 'user-service' } });
+            // Bound to the key that made the proof (RFC 9449 §6.1).
+            expect(claims['cnf']).toEqual({ jkt: system().dpopKey.thumbprint });
             expect(scopesOf(claims['scope']).every((granted) => ['message.read'].includes(granted))).toBe(true);
             expect(claims['exp']).toBeLessThanOrEqual(subjectExp);
             expect(reply.json).not.toHaveProperty('refresh_token');

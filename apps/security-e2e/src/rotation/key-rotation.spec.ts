@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { basic, claimsOf, send } from '../support/http';
-import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE } from '../support/oauth-constants';
 import { SecuritySystem } from '../support/security-system';
 
 const run = promisify(execFile);
@@ -83,23 +82,19 @@ describe('key rotation under load', () => {
       // A token issued now, verified by message-service. user-service's own (client_credentials)
       // tokens are for user-service only (issue 11, H07): it gets one for message-service by exchange.
       async () => {
-        const exchanged = await send(system.tokenEndpoint, {
-          headers: { authorization: basic('user-service', 'secret') },
-          form: { grant_type: TOKEN_EXCHANGE, subject_token: await clientCredentials('user-service'), subject_token_type: ACCESS_TOKEN_TYPE, audience: 'message-service' },
-        });
+        // The exchange carries a DPoP proof (the demo's user-service client must send one), so the
+        // token is bound and goes to message-service as `DPoP` with a proof naming it (ath).
+        const exchanged = await system.exchange({ subject_token: await clientCredentials('user-service') });
         const token = String(exchanged.json?.['access_token']);
-        note('new token at message-service', (await system.knock(system.messageService, `Bearer ${token}`, '/api/messages')).status, token);
+        note('new token at message-service', (await system.knockWithDpop(system.messageService, token, '/api/messages')).status, token);
       },
       // A token issued now, exchanged by the auth server, the result used at message-service.
       async () => {
         const subject = await clientCredentials('user-service');
-        const exchanged = await send(system.tokenEndpoint, {
-          headers: { authorization: basic('user-service', 'secret') },
-          form: { grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, audience: 'message-service' },
-        });
+        const exchanged = await system.exchange({ subject_token: subject });
         note('exchange', exchanged.status, subject);
         const token = String(exchanged.json?.['access_token']);
-        note('exchanged token at message-service', (await system.knock(system.messageService, `Bearer ${token}`, '/api/messages')).status, token);
+        note('exchanged token at message-service', (await system.knockWithDpop(system.messageService, token, '/api/messages')).status, token);
       },
       // A new subject through user-service: a cache miss, so user-service exchanges it right now.
       async () => {

@@ -1,5 +1,6 @@
 import type { TokenSet } from '@baton/dto';
 import { AppProcess, AuthServerHarness, freePort, LoginOptions, startAuthServer } from '@baton/testing';
+import { DpopKey } from '@baton/token-exchange';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,9 @@ export class SecuritySystem {
     private readonly dataDir: string,
   ) {}
 
+  /** The DPoP key the tests exchange with as user-service: tokens from `exchange` are bound to it. */
+  readonly dpopKey: DpopKey = DpopKey.generate();
+
   static async start(options: SecuritySystemOptions = {}): Promise<SecuritySystem> {
     const key = TrustedKey.create();
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-security-'));
@@ -58,6 +62,8 @@ export class SecuritySystem {
           MESSAGE_SERVICE_PORT: String(messagePort),
           MESSAGE_SERVICE_DATABASE: join(dataDir, 'messages.sqlite'),
           AUTH_ISSUER: auth.issuer,
+          // The URL DPoP proofs name (htu): the one user-service and the tests call it at.
+          MESSAGE_SERVICE_PUBLIC_URL: messageUrl,
           ...options.messageServiceEnv,
         },
         healthUrl: `${messageUrl}/health`,
@@ -144,12 +150,44 @@ export class SecuritySystem {
     return send(`${server.baseUrl}${path}`, authorization === undefined ? {} : { headers: { authorization } });
   }
 
-  /** A token-exchange request as user-service (client_secret_basic) with these parameters. */
-  exchange(parameters: Record<string, string> | [string, string][], authorization = basic('user-service', 'secret')): Promise<Reply> {
+  /**
+   * A token-exchange request as user-service (client_secret_basic) with these parameters and, by
+   * default, a DPoP proof of `dpopKey` (the demo's user-service client must send one, RFC 9449 §5;
+   * a nonce asked for is sent once more, §8). `dpopKey` null: no proof, as an attacker without a key.
+   */
+  async exchange(
+    parameters: Record<string, string> | [string, string][],
+    authorization = basic('user-service', 'secret'),
+    dpopKey: DpopKey | null = this.dpopKey,
+  ): Promise<Reply> {
     const form = Array.isArray(parameters)
       ? parameters
       : { grant_type: TOKEN_EXCHANGE, subject_token_type: ACCESS_TOKEN_TYPE, audience: 'message-service', ...parameters };
-    return send(this.tokenEndpoint, { headers: { authorization }, form });
+    const attempt = (nonce?: string): Promise<Reply> =>
+      send(this.tokenEndpoint, {
+        headers: {
+          authorization,
+          ...(dpopKey === null ? {} : { dpop: dpopKey.proof({ method: 'POST', url: this.tokenEndpoint, ...(nonce === undefined ? {} : { nonce }) }) }),
+        },
+        form,
+      });
+    const first = await attempt();
+    const nonce = first.headers.get('dpop-nonce');
+    if (dpopKey !== null && first.status === 400 && first.json?.['error'] === 'use_dpop_nonce' && nonce !== null) return attempt(nonce);
+    return first;
+  }
+
+  /**
+   * The headers of a call to `server` with a token from `exchange` (bound to `dpopKey`):
+   * `Authorization: DPoP` and a fresh proof naming the URL (htu) and the token (ath), RFC 9449 §7.1.
+   */
+  dpopHeaders(server: ResourceServerUnderTest, accessToken: string, path = server.path, method = 'GET', dpopKey: DpopKey = this.dpopKey): Record<string, string> {
+    return { authorization: `DPoP ${accessToken}`, dpop: dpopKey.proof({ method, url: `${server.baseUrl}${path}`, accessToken }) };
+  }
+
+  /** GET the protected route of a resource server with a DPoP-bound token from `exchange`. */
+  knockWithDpop(server: ResourceServerUnderTest, accessToken: string, path = server.path): Promise<Reply> {
+    return send(`${server.baseUrl}${path}`, { headers: this.dpopHeaders(server, accessToken, path) });
   }
 
   async stop(): Promise<void> {
