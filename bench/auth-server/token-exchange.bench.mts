@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
+import { withoutDpop } from './demo-without-dpop.mts';
 import { pinLoadGenerator } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
 
@@ -21,7 +22,8 @@ interface Scenario {
 }
 
 export async function run(settings: Settings): Promise<void> {
-  const server = await startBenchAuthServer({ AUTH_SERVER_SIGNING_ALG: signingAlgorithm() });
+  // The exchange without DPoP (the demo's user-service client requires it: not here; bench/dpop measures its cost).
+  const server = await startBenchAuthServer(withoutDpop({ AUTH_SERVER_SIGNING_ALG: signingAlgorithm() }));
   const tokenUrl = `${server.url}/oauth2/token`;
   const basic = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
