@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, type BenchServer } from '../lib/server.mts';
@@ -67,8 +68,10 @@ export async function run(settings: Settings): Promise<void> {
   try {
     for (const { build, main } of builds) {
       for (const logging of ['on', 'off'] as const) {
-        const env = { LOG_LEVEL: logging === 'on' ? 'info' : 'silent' };
-        const server = await startBenchAuthServer(env, main === undefined ? undefined : dirname(dirname(main)));
+        const appsDir = main === undefined ? undefined : dirname(dirname(main));
+        // The exchange without DPoP, as the auth-server suite measures it (bench/dpop measures DPoP's cost).
+        const env = withoutDpop({ LOG_LEVEL: logging === 'on' ? 'info' : 'silent' }, appsDir);
+        const server = await startBenchAuthServer(env, appsDir);
         subjects.push({
           label: `${build}, logging ${logging}`,
           build,
