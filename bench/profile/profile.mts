@@ -14,6 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadRequest } from '../lib/load.mts';
 import { builtAppsDir, pinLoadGenerator } from '../lib/server.mts';
@@ -57,7 +58,8 @@ const seconds = Number(values.seconds);
 const profileDir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
 
 pinLoadGenerator();
-const server = await startBenchAuthServer({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` });
+// The exchange without DPoP, as the auth-server suite measures it (bench/dpop measures DPoP's cost).
+const server = await startBenchAuthServer(withoutDpop({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }));
 const tokenUrl = `${server.url}/oauth2/token`;
 const basic = `Basic ${Buffer.from('user-service:secret').toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
