@@ -63,6 +63,8 @@ async function startChain(
       MESSAGE_SERVICE_PORT: String(port),
       AUTH_ISSUER: authUrl,
       MESSAGE_SERVICE_DATABASE: ':memory:',
+      // The URL user-service's DPoP proofs name (htu); a build from before DPoP ignores it.
+      MESSAGE_SERVICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'warn',
       METRICS_TOKEN: metricsToken,
     }),

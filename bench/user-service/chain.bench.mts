@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { load, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
 import type { Settings } from '../lib/settings.mts';
+import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { formatSpread, roundsTable, spread } from '../lib/stats.mts';
 import { runTypeScript } from '../lib/typescript.mts';
@@ -53,7 +54,11 @@ export async function run(settings: Settings): Promise<void> {
   const placement = pinLoadGenerator();
   // The benchmarks' auth server: LOG_LEVEL=info writes one audit line per exchange, which the cold
   // start counts; no per-client rate limit, which would cap the cache-off runs.
-  const auth = await startBenchAuthServer();
+  // user-service runs with DPoP as deployed (its default: a proof on every exchange and every call
+  // to message-service, which verifies them). The auth server does not *require* the proof here
+  // (demo.yaml without user-service's requireDpop) so that an earlier build's user-service (the
+  // baseline of part 4, possibly from before DPoP) can still exchange; today's sends one anyway.
+  const auth = await startBenchAuthServer(withoutDpop());
   const servers: BenchServer[] = [auth];
   try {
     const messages = await startBuiltApp({
@@ -63,6 +68,8 @@ export async function run(settings: Settings): Promise<void> {
         MESSAGE_SERVICE_PORT: String(port),
         AUTH_ISSUER: auth.url,
         MESSAGE_SERVICE_DATABASE: ':memory:',
+        // The URL user-service's DPoP proofs name (htu).
+        MESSAGE_SERVICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
         LOG_LEVEL: 'warn',
         METRICS_TOKEN,
       }),

@@ -52,7 +52,8 @@ async function measure(service: TokenExchangeService, subjectToken: string, seco
 async function main(): Promise<void> {
   const input = JSON.parse(process.argv[2] ?? '{}') as Input;
   const context = await NestFactory.createApplicationContext(
-    TokenExchangeModule.forRoot({ tokenEndpoint: input.tokenEndpoint, clientId: 'user-service', clientSecret: 'secret' }),
+    // DPoP as user-service is deployed (a proof with the one real exchange; cache hits need none).
+    TokenExchangeModule.forRoot({ tokenEndpoint: input.tokenEndpoint, clientId: 'user-service', clientSecret: 'secret', dpop: true }),
     { logger: ['error', 'warn'] },
   );
   const service = context.get(TokenExchangeService);
