@@ -6,6 +6,9 @@
  * of a stored row per table. Flows: sign-in (authorize, login, consent, code exchange), refresh,
  * client_credentials, token exchange, message POST, message list, and user-service's
  * `GET /api/users/messages` (warm exchange cache; its exchange happens once per user).
+ * DPoP as deployed (issue 16): the token exchange carries a fresh proof (the demo's user-service
+ * client requires one), message-service is called with the bound token and a proof (`ath`), and
+ * user-service exchanges and calls with its own key, as it does by default.
  * `npm run bench -- scaling`; BENCH_ROUNDS rounds (≥ 3), the two modes alternating.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +21,7 @@ import { startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mt
 import type { Settings } from '../lib/settings.mts';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { runTypeScript } from '../lib/typescript.mts';
+import { ScalingDpopKey } from './dpop-key.mts';
 
 export const name = 'scaling';
 
@@ -123,6 +127,8 @@ async function startStack(mode: Mode, postgres?: BenchPostgres): Promise<Stack> 
       MESSAGE_SERVICE_PORT: String(port),
       AUTH_ISSUER: auth.url,
       MESSAGE_SERVICE_DATABASE: messageDatabase,
+      // The URL DPoP proofs name (htu): the one user-service and this suite call it at.
+      MESSAGE_SERVICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
       // The default level: one request line per request, as operated.
       LOG_LEVEL: 'info',
       METRICS_TOKEN,
@@ -187,7 +193,10 @@ async function measureFlows(stack: Stack, postgres: BenchPostgres): Promise<Map<
   await measure('client_credentials', REQUESTS, ['auth'], () =>
     repeat(REQUESTS, () => tokenRequest(stack.auth.url, { grant_type: 'client_credentials', scope: 'message.read' }, basic)),
   );
-  const exchanged = await measure('token exchange', REQUESTS, ['auth'], () =>
+  // As user-service exchanges: a fresh DPoP proof per request; the tokens are bound to `key`.
+  const key = new ScalingDpopKey();
+  const tokenUrl = `${stack.auth.url}/oauth2/token`;
+  const exchanged = await measure('token exchange (DPoP)', REQUESTS, ['auth'], () =>
     repeat(REQUESTS, (index) =>
       tokenRequest(
         stack.auth.url,
@@ -198,18 +207,18 @@ async function measureFlows(stack: Stack, postgres: BenchPostgres): Promise<Map<
           audience: 'message-service',
           scope: 'message.read message.write',
         },
-        basic,
+        { ...basic, dpop: key.proof('POST', tokenUrl) },
       ),
     ),
   );
   const messageToken = (exchanged[0] as TokenSet).access_token;
   await measure('message POST', REQUESTS, ['message'], () =>
     repeat(REQUESTS, (index) =>
-      call(`${stack.message.url}/api/messages`, messageToken, 201, { method: 'POST', body: JSON.stringify({ to: 'bob', text: `bench ${index}` }) }),
+      call(`${stack.message.url}/api/messages`, messageToken, 201, { method: 'POST', body: JSON.stringify({ to: 'bob', text: `bench ${index}` }), dpop: key }),
     ),
   );
   await measure('message list (GET, 20 per page)', REQUESTS, ['message'], () =>
-    repeat(REQUESTS, () => call(`${stack.message.url}/api/messages?limit=20`, messageToken, 200)),
+    repeat(REQUESTS, () => call(`${stack.message.url}/api/messages?limit=20`, messageToken, 200, { dpop: key })),
   );
   const userToken = (tokens[0] as TokenSet).access_token;
   // The first call exchanges; the measured ones find the exchange cached, as steady traffic does.
@@ -231,10 +240,17 @@ async function tokenRequest(baseUrl: string, form: Record<string, string>, heade
   return body;
 }
 
-async function call(url: string, token: string, expected: number, init: { method?: string; body?: string } = {}): Promise<void> {
+/** A call with `token`; with `dpop`, as `Authorization: DPoP` and a fresh proof (htu: the URL without its query). */
+async function call(url: string, token: string, expected: number, init: { method?: string; body?: string; dpop?: ScalingDpopKey } = {}): Promise<void> {
+  const method = init.method ?? 'GET';
+  const target = new URL(url);
+  const authorization: Record<string, string> =
+    init.dpop === undefined
+      ? { authorization: `Bearer ${token}` }
+      : { authorization: `DPoP ${token}`, dpop: init.dpop.proof(method, `${target.origin}${target.pathname}`, token) };
   const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    method,
+    headers: { ...authorization, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: init.body,
   });
   await response.arrayBuffer();
