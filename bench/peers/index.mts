@@ -20,6 +20,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
+import { DpopProofKey } from '../scaling/dpop-key.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { startPostgres } from '../lib/postgres.mts';
@@ -100,20 +102,24 @@ export async function run(settings: Settings): Promise<void> {
     const add = (label: string, server: BenchServer, baton: boolean): void => {
       implementations.push({ label, server, baton, idleRss: undefined, exchangeShare: EXCHANGE_RATE_GUESS, results: { client_credentials: [], 'token exchange': [] }, exchanges: 0, failures: [], refusedExchanges: 0 });
     };
-    add('Baton', await track(startBenchAuthServer(batonEnv)), true);
+    // Baton's exchange without DPoP, as the peers do it (the demo's user-service client requires a
+    // proof: not here; bench/dpop measures what DPoP adds).
+    add('Baton', await track(startBenchAuthServer(withoutDpop(batonEnv))), true);
     add(
       'Baton, PostgreSQL',
       await track(
-        startBenchAuthServer({
-          ...batonEnv,
+        startBenchAuthServer(
+          withoutDpop({
+            ...batonEnv,
           AUTH_SERVER_DATABASE_URL: postgres.url('bench_peers_auth'),
-          AUTH_SERVER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-        }),
+            AUTH_SERVER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+          }),
+        ),
       ),
       true,
     );
     const baseline = process.env['BENCH_PEERS_BASELINE'] ?? '';
-    if (baseline !== '') add(BASELINE_LABEL, await track(startBenchAuthServer(batonEnv, baseline)), true);
+    if (baseline !== '') add(BASELINE_LABEL, await track(startBenchAuthServer(withoutDpop(batonEnv, baseline), baseline)), true);
     add('bare oidc-provider', await track(startPeer('bare-oidc-provider')), false);
     add('floor (node:http + node:crypto)', await track(startPeer('floor')), false);
     await settle();
@@ -364,8 +370,8 @@ class Failures {
   }
 }
 
-async function tokenRequest(tokenUrl: string, body: string): Promise<string> {
-  const response = await fetch(tokenUrl, { method: 'POST', headers: FORM_HEADERS, body });
+async function tokenRequest(tokenUrl: string, body: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(tokenUrl, { method: 'POST', headers: { ...FORM_HEADERS, ...headers }, body });
   const answer = (await response.json()) as { access_token?: string; error?: string };
   if (!response.ok || answer.access_token === undefined) throw new Error(`${tokenUrl}: ${response.status} ${answer.error ?? ''}`);
   return answer.access_token;
@@ -446,7 +452,15 @@ async function measureServiceMemory(
     startBuiltApp({
       app: 'message-service',
       healthPath: '/health',
-      env: (port) => ({ MESSAGE_SERVICE_PORT: String(port), AUTH_ISSUER: auth.url, MESSAGE_SERVICE_DATABASE: ':memory:', LOG_LEVEL: 'info', METRICS_TOKEN }),
+      env: (port) => ({
+        MESSAGE_SERVICE_PORT: String(port),
+        AUTH_ISSUER: auth.url,
+        MESSAGE_SERVICE_DATABASE: ':memory:',
+        // user-service exchanges with DPoP as deployed: its proofs name this URL (htu).
+        MESSAGE_SERVICE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        LOG_LEVEL: 'info',
+        METRICS_TOKEN,
+      }),
     }),
   );
   const user = await track(
@@ -470,15 +484,23 @@ async function measureServiceMemory(
   user.resetPeakRss();
   const tokenUrl = `${auth.url}/oauth2/token`;
   const userToken = await tokenRequest(tokenUrl, CC_BODY);
+  // As deployed: the exchange with a DPoP proof, the bound token sent to message-service as DPoP
+  // with a fresh proof per request (message-service wants exchanged tokens bound).
+  const key = new DpopProofKey();
+  const messagesUrl = `${message.url}/api/messages`;
   const messageToken = await tokenRequest(
     tokenUrl,
     new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: userToken, subject_token_type: PEER_EXCHANGE.subjectTokenType, audience: PEER_EXCHANGE.target }).toString(),
+    { dpop: key.proof('POST', tokenUrl) },
   );
   // One call each first: user-service's exchange happens there, so the load finds its cache warm.
-  await expectOk(`${message.url}/api/messages`, messageToken);
-  await expectOk(`${user.url}/api/users/messages`, userToken);
+  await expectOk(messagesUrl, `DPoP ${messageToken}`, { dpop: key.proof('GET', messagesUrl, messageToken) });
+  await expectOk(`${user.url}/api/users/messages`, `Bearer ${userToken}`);
   const options = { connections: settings.connections, durationSeconds: settings.durationSeconds };
-  const messages = await load({ url: `${message.url}/api/messages`, headers: { authorization: `Bearer ${messageToken}` } }, options);
+  const messages = await load(
+    { url: messagesUrl, headers: { authorization: `DPoP ${messageToken}` }, nextHeaders: () => ({ dpop: key.proof('GET', messagesUrl, messageToken) }) },
+    options,
+  );
   assertAllSucceeded('message-service GET /api/messages', messages);
   const chain = await load({ url: `${user.url}/api/users/messages`, headers: { authorization: `Bearer ${userToken}` } }, options);
   assertAllSucceeded('user-service GET /api/users/messages', chain);
@@ -488,8 +510,8 @@ async function measureServiceMemory(
   ];
 }
 
-async function expectOk(url: string, token: string): Promise<void> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+async function expectOk(url: string, authorization: string, headers: Record<string, string> = {}): Promise<void> {
+  const response = await fetch(url, { headers: { authorization, ...headers } });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`GET ${new URL(url).pathname}: ${response.status}`);
 }

@@ -1,11 +1,12 @@
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 
 /**
- * An ES256 DPoP key and its proofs (RFC 9449 §4.2), made with node:crypto: the scaling suite
- * runs the exchange and message-service calls as deployed (user-service's client must send a
- * proof; message-service wants exchanged tokens bound). Only the public key goes in a proof.
+ * An ES256 DPoP key and its proofs (RFC 9449 §4.2), made with node:crypto: the scaling suite and
+ * the peers suite's memory phase run the exchange and message-service calls as deployed
+ * (user-service's client must send a proof; message-service wants exchanged tokens bound).
+ * Only the public key goes in a proof.
  */
-export class ScalingDpopKey {
+export class DpopProofKey {
   private readonly privateKey: KeyObject;
   private readonly header: string;
 

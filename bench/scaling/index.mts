@@ -21,7 +21,7 @@ import { startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mt
 import type { Settings } from '../lib/settings.mts';
 import { formatSpread, spread } from '../lib/stats.mts';
 import { runTypeScript } from '../lib/typescript.mts';
-import { ScalingDpopKey } from './dpop-key.mts';
+import { DpopProofKey } from './dpop-key.mts';
 
 export const name = 'scaling';
 
@@ -194,7 +194,7 @@ async function measureFlows(stack: Stack, postgres: BenchPostgres): Promise<Map<
     repeat(REQUESTS, () => tokenRequest(stack.auth.url, { grant_type: 'client_credentials', scope: 'message.read' }, basic)),
   );
   // As user-service exchanges: a fresh DPoP proof per request; the tokens are bound to `key`.
-  const key = new ScalingDpopKey();
+  const key = new DpopProofKey();
   const tokenUrl = `${stack.auth.url}/oauth2/token`;
   const exchanged = await measure('token exchange (DPoP)', REQUESTS, ['auth'], () =>
     repeat(REQUESTS, (index) =>
@@ -241,7 +241,7 @@ async function tokenRequest(baseUrl: string, form: Record<string, string>, heade
 }
 
 /** A call with `token`; with `dpop`, as `Authorization: DPoP` and a fresh proof (htu: the URL without its query). */
-async function call(url: string, token: string, expected: number, init: { method?: string; body?: string; dpop?: ScalingDpopKey } = {}): Promise<void> {
+async function call(url: string, token: string, expected: number, init: { method?: string; body?: string; dpop?: DpopProofKey } = {}): Promise<void> {
   const method = init.method ?? 'GET';
   const target = new URL(url);
   const authorization: Record<string, string> =
