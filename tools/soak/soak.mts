@@ -104,6 +104,8 @@ async function startServices(accounts: SoakAccounts): Promise<{ auth: SoakServic
       AUTH_ISSUER: authUrl,
       MESSAGE_SERVICE_DATABASE: join(runDir, 'message-service', 'messages.sqlite'),
       MESSAGE_SERVICE_SEED_DEMO_DATA: 'false',
+      // The URL user-service's DPoP proofs name (htu): exchanged tokens must come bound (issue 16).
+      MESSAGE_SERVICE_PUBLIC_URL: `http://127.0.0.1:${messagePort}`,
     },
     join(runDir, 'message-service.log'),
   );

@@ -64,7 +64,8 @@ export async function prepareAccounts(
         secret: userServiceSecret,
         grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
         scopes: ['user.read', 'message.read', 'message.write'],
-        tokenExchange: { subjectAudiences: ['user-service'], targets: ['message-service'], maxScope: ['message.read', 'message.write'] },
+        // As the demo (issue 16): every exchange must carry a DPoP proof; user-service sends one by default.
+        tokenExchange: { subjectAudiences: ['user-service'], targets: ['message-service'], maxScope: ['message.read', 'message.write'], requireDpop: true },
       },
       {
         clientId: 'demo-app',
