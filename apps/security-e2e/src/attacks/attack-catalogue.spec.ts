@@ -144,6 +144,25 @@ describe('attack catalogue', () => {
       });
     });
 
+    it('refuses an exchange as user-service without a DPoP proof (the demo client requires one)', async () => {
+      const reply = await system.exchange({ subject_token: system.validToken('user-service'), scope: 'message.read' }, undefined, null);
+      expect(reply.status).toBe(400);
+      expect(reply.json).toMatchObject({ error: 'invalid_dpop_proof' });
+      expect(reply.json).not.toHaveProperty('access_token');
+    });
+
+    it('the exchanged token is bound to the proof key (cnf.jkt) and refused at message-service as a bearer token', async () => {
+      const reply = await system.exchange({ subject_token: system.validToken('user-service'), scope: 'message.read' });
+      expect(reply.status).toBe(200);
+      expect(reply.json?.['token_type']).toBe('DPoP');
+      const token = String(reply.json?.['access_token']);
+      expect(claimsOf(token)['cnf']).toEqual({ jkt: system.dpopKey.thumbprint });
+      const stolen = await system.knock(system.messageService, `Bearer ${token}`);
+      expect(stolen.status).toBe(401);
+      expect(stolen.json).toMatchObject({ error: 'invalid_token' });
+      expect(stolen.headers.get('www-authenticate')).toMatch(/^DPoP realm="message-service", error="invalid_token"/);
+    });
+
     it('never issues a token outliving its subject token', async () => {
       const exp = Math.floor(Date.now() / 1000) + 20;
       const reply = await system.exchange({ subject_token: system.validToken('user-service', { exp }) });
