@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
@@ -65,7 +66,10 @@ export async function run(settings: Settings): Promise<void> {
   const compareDist = process.env['BENCH_RESOURCE_SERVER_COMPARE'] || undefined;
 
   const placement = pinLoadGenerator();
-  const auth = await startBenchAuthServer();
+  // Bearer tokens on every side (the bare peer does no DPoP; bench/dpop measures its cost): the
+  // exchange without a proof (demo.yaml without user-service's requireDpop) and message-service
+  // taking exchanged bearer tokens (MESSAGE_SERVICE_REQUIRE_DPOP=never).
+  const auth = await startBenchAuthServer(withoutDpop());
   const servers: BenchServer[] = [auth];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-resource-server-'));
   const start = async (server: Promise<BenchServer>): Promise<BenchServer> => {
@@ -86,6 +90,7 @@ export async function run(settings: Settings): Promise<void> {
             AUTH_ISSUER: auth.url,
             // A file, not :memory:, so that the bare peer can read the very rows message-service serves.
             MESSAGE_SERVICE_DATABASE: database,
+            MESSAGE_SERVICE_REQUIRE_DPOP: 'never',
             LOG_LEVEL: 'warn',
             METRICS_TOKEN,
           }),
