@@ -23,6 +23,8 @@ describe('jwkThumbprint (RFC 7638)', () => {
   it.each([
     ['no kty', { crv: 'P-256', x: 'a', y: 'b' }],
     ['an unknown kty', { kty: 'oct', k: 'secret' }],
+    ['a kty named after an Object.prototype member', { kty: 'constructor', x: 'a' }],
+    ['a kty of __proto__', { kty: '__proto__', x: 'a' }],
     ['a missing member', { kty: 'EC', crv: 'P-256', x: 'a' }],
     ['a member that is not a string', { kty: 'OKP', crv: 'Ed25519', x: 42 }],
   ])('has none for a jwk with %s', (_case, jwk) => {

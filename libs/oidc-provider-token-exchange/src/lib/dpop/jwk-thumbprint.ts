@@ -14,7 +14,8 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  */
 export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | undefined {
   const kty = jwk['kty'];
-  if (typeof kty !== 'string') return undefined;
+  // Own keys only: `constructor`, `toString` or `__proto__` as a kty must not reach Object.prototype.
+  if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_MEMBERS, kty)) return undefined;
   const members = REQUIRED_MEMBERS[kty];
   if (members === undefined) return undefined;
   const canonical: Record<string, string> = {};
