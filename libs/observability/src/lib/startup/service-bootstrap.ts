@@ -3,7 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { RESOLVED_OBSERVABILITY_OPTIONS } from '../observability.module-definition';
 import type { ResolvedObservabilityOptions } from '../observability.options';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
-import { releaseStartupMemory } from './release-startup-memory';
+import { keepWarmAfterIdle, releaseStartupMemory } from './release-startup-memory';
 
 /*
  * The three calls main.ts makes around `listen()`:
@@ -28,12 +28,14 @@ export function enableGracefulShutdown(app: INestApplication): void {
 /**
  * The one start-up line: service, version, URL and the configuration summary (from
  * `summarizeConfig`, secrets masked), e.g. `message-service 0.0.1 listening on http://127.0.0.1:8081`.
- * Starting is over here: the memory it took is given back first (`releaseStartupMemory`).
+ * Starting is over here: the memory it took is given back first (`releaseStartupMemory`), and from
+ * now on a quiet spell no longer costs the next burst its warm-up (`keepWarmAfterIdle`).
  */
 export async function logServiceStarted(app: INestApplication, configuration: Record<string, unknown>): Promise<void> {
   const options = app.get<ResolvedObservabilityOptions>(RESOLVED_OBSERVABILITY_OPTIONS);
   const url = await app.getUrl();
   releaseStartupMemory();
+  keepWarmAfterIdle();
   new NestLogger('Bootstrap').log(
     { url, configuration },
     `${options.service} ${options.version} listening on ${url}`,
