@@ -1,16 +1,17 @@
 /**
  * Where the auth server's CPU goes, by category, for the record in docs/benchmarks.md (issue 15):
  *
- *   [BENCH_APPS_DIR=<an earlier build's dist/apps>] node bench/profile/profile.mts [--seconds 10]
+ *   [BENCH_APPS_DIR=<an earlier build's dist/apps>] node bench/profile/profile.mts [--seconds 10] [--log-level silent]
  *
  * Starts the built auth server (or the one in BENCH_APPS_DIR, e.g. an older commit's) pinned to CPU 0
  * with `--cpu-prof`, drives client_credentials, the token exchange and discovery against it for
- * `--seconds` each, stops it (the profile is written on exit), and prints the self time of every
- * category per request of the whole run: logging, oidc-provider + koa, jose, express + Nest, Node's
+ * `--seconds` each after a warm-up, stops it (the profile is written on exit), and prints the busy
+ * time per request of each scenario and the self time of every category per request of the
+ * measured runs (start-up and warm-up left out): logging, oidc-provider + koa, jose, express + Nest, Node's
  * HTTP, the garbage collector, Baton's own code… Not a suite of `npm run bench`: a profile slows the
  * server down, so its figures are shares, never throughput.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -52,6 +54,8 @@ const V8_ENTRIES: Record<string, string> = {
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
+    // LOG_LEVEL of the server: `silent` profiles it with logging off, to compare with `info`.
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 const seconds = Number(values.seconds);
@@ -59,16 +63,24 @@ const profileDir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
 
 pinLoadGenerator();
 // The exchange without DPoP, as the auth-server suite measures it (bench/dpop measures DPoP's cost).
-const server = await startBenchAuthServer(withoutDpop({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }));
+const server = await startBenchAuthServer(withoutDpop({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}`, LOG_LEVEL: values['log-level'] }));
 const tokenUrl = `${server.url}/oauth2/token`;
 const basic = `Basic ${Buffer.from('user-service:secret').toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
-let requests = 0;
+/** A scenario's measured run: its requests and when it ran (µs, the profile's monotonic clock). */
+interface Window {
+  label: string;
+  requests: number;
+  from: number;
+  to: number;
+}
+const windows: Window[] = [];
 try {
   const subject = await clientCredentialsToken();
-  const scenarios: LoadRequest[] = [
-    { url: tokenUrl, method: 'POST', headers: form, body: 'grant_type=client_credentials' },
+  const scenarios: (LoadRequest & { label: string })[] = [
+    { label: 'client_credentials', url: tokenUrl, method: 'POST', headers: form, body: 'grant_type=client_credentials' },
     {
+      label: 'token exchange',
       url: tokenUrl,
       method: 'POST',
       headers: form,
@@ -79,16 +91,24 @@ try {
         audience: 'message-service',
       }).toString(),
     },
-    { url: `${server.url}/.well-known/openid-configuration` },
+    { label: 'discovery GET', url: `${server.url}/.well-known/openid-configuration` },
   ];
+  // Start-up and the first requests (module loading, compiling) are not what is measured: a
+  // warm-up run of each scenario first, and only samples within the measured runs are counted.
+  for (const scenario of scenarios) await load(scenario, { connections: 10, durationSeconds: Math.min(3, seconds) });
   for (const scenario of scenarios) {
+    const from = monotonicMicros();
     const result = await load(scenario, { connections: 10, durationSeconds: seconds });
+    const to = monotonicMicros();
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    requests += result.total;
+    windows.push({ label: scenario.label, requests: result.total, from, to });
   }
 } finally {
   await server.stop();
 }
+const requests = windows.reduce((sum, window) => sum + window.requests, 0);
+// Beside the profile, for a closer look at one scenario's samples.
+writeFileSync(join(profileDir, 'windows.json'), JSON.stringify(windows));
 
 const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
 if (file === undefined) throw new Error(`no profile written in ${profileDir}`);
@@ -97,16 +117,25 @@ const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, ProfileNode>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
 const selfMicros = new Map<string, number>();
+const windowMicros = new Map<string, number>();
+let time = profile.startTime;
 profile.samples.forEach((id, index) => {
+  const delta = profile.timeDeltas[index] ?? 0;
+  time += delta;
+  const window = windows.find((candidate) => time >= candidate.from && time < candidate.to);
+  if (window === undefined) return;
   const node = byId.get(id);
   const category = node === undefined ? 'unknown' : categoryOf(node);
-  selfMicros.set(category, (selfMicros.get(category) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  selfMicros.set(category, (selfMicros.get(category) ?? 0) + delta);
+  if (category !== 'idle') windowMicros.set(window.label, (windowMicros.get(window.label) ?? 0) + delta);
 });
 selfMicros.delete('idle');
 const busy = [...selfMicros.values()].reduce((sum, micros) => sum + micros, 0);
 process.stdout.write(
-  `CPU profile of the auth server (${builtAppsDir()}): client_credentials, token exchange and discovery, ${seconds} s each, ` +
-    `${requests} requests; self time by category (idle excluded)\n`,
+  `CPU profile of the auth server (${builtAppsDir()}): client_credentials, token exchange and discovery, ${seconds} s each after a warm-up, ` +
+    `${requests} requests, LOG_LEVEL=${values['log-level']}; profile: ${join(profileDir, file)}\n` +
+    `  per scenario (busy µs/request): ${windows.map((window) => `${window.label} ${((windowMicros.get(window.label) ?? 0) / window.requests).toFixed(0)}`).join(', ')}\n` +
+    `  self time by category (idle excluded), per request of the mix:\n`,
 );
 let rest = 0;
 for (const [category, micros] of [...selfMicros].sort((a, b) => b[1] - a[1])) {
@@ -143,4 +172,9 @@ async function clientCredentialsToken(): Promise<string> {
   const body = (await response.json()) as { access_token?: string };
   if (body.access_token === undefined) throw new Error(`no subject token: ${response.status}`);
   return body.access_token;
+}
+
+/** µs on the clock V8's profiler stamps its samples with (CLOCK_MONOTONIC, as process.hrtime). */
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
