@@ -1,5 +1,104 @@
 import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest, type Agent, Agent as HttpAgent } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { LineBatch } from './batched-destination';
+
+/** A synchronous destination that records each write it is given (one write = one system call). */
+class RecordingTarget {
+  readonly writes: string[] = [];
+  write(text: string): void {
+    this.writes.push(text);
+  }
+}
+
+const endOfRound = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('LineBatch (stdout in JSON mode)', () => {
+  it('writes the lines of one round of the event loop together, in order, once the round is over', async () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target);
+    batch.write('{"n":1}\n');
+    batch.write('{"n":2}\n');
+    batch.write('{"n":3}\n');
+    expect(target.writes).toEqual([]);
+    await endOfRound();
+    expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
+    batch.write('{"n":4}\n');
+    await endOfRound();
+    expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n', '{"n":4}\n']);
+  });
+
+  it('writes a large batch at once, without waiting for the end of the round', () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target);
+    const line = `${JSON.stringify({ filler: 'x'.repeat(1000) })}\n`;
+    for (let index = 0; index < 80; index += 1) batch.write(line);
+    expect(target.writes.length).toBeGreaterThanOrEqual(1);
+    expect(target.writes.join('').length).toBeGreaterThanOrEqual(64 * 1024);
+    batch.flush();
+    expect(target.writes.join('')).toBe(line.repeat(80));
+  });
+
+  it('writes nothing when nothing is pending (an idle service makes no system calls)', async () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target);
+    batch.flush();
+    await endOfRound();
+    expect(target.writes).toEqual([]);
+  });
+
+  it("has written a request's line before the server reads the client's next request", async () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target);
+    const seenAtStart: string[] = [];
+    const server = createServer((request, response) => {
+      seenAtStart.push(target.writes.join(''));
+      batch.write(`{"path":${JSON.stringify(request.url)}}\n`);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // One keep-alive connection: each request is sent the moment the previous answer is read.
+    const agent: Agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const path of ['/a', '/b', '/c']) {
+        await new Promise<void>((resolve, reject) => {
+          httpRequest({ port, host: '127.0.0.1', path, agent }, (response) => {
+            response.resume();
+            response.on('end', resolve);
+          }).on('error', reject).end();
+        });
+      }
+    } finally {
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(seenAtStart).toEqual(['', '{"path":"/a"}\n', '{"path":"/a"}\n{"path":"/b"}\n']);
+  });
+
+  it.each([
+    ['the process exits (process.exit, as after the graceful shutdown)', 'process.exit(3);', 3],
+    ['an uncaught exception ends the process', "throw new Error('crash');", 1],
+  ])('loses no pending line when %s', async (_case, ending, expectedCode) => {
+    const module = join(__dirname, 'batched-destination.ts');
+    const script = [
+      `import { stdoutLines } from ${JSON.stringify(module)};`,
+      'process.stdout;',
+      'const lines = stdoutLines();',
+      `for (let i = 0; i < 5; i += 1) lines.write(JSON.stringify({ i }) + '\\n');`,
+      ending,
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '--disable-warning=ExperimentalWarning', '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, output }).toEqual({ code: expectedCode, output: [0, 1, 2, 3, 4].map((i) => `{"i":${i}}\n`).join('') });
+  }, 30_000);
+});
 
 // FileDescriptorWriter runs in a child process (its stdout is the pipe under test), imported there by path.
 describe('FileDescriptorWriter (stdout)', () => {
