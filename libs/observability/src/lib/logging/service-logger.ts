@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
 import type { ResolvedObservabilityOptions } from '../observability.options';
-import { FileDescriptorWriter } from './batched-destination';
+import { stdoutLines } from './batched-destination';
 import { prettyDestination } from './pretty-destination';
 import { redactSecrets } from './redaction';
 
@@ -11,6 +11,20 @@ export interface ServiceLogger {
   readonly destination: DestinationStream;
   /** The fields every line carries after `level` and `time`, as JSON members (`"service":…,…`). */
   readonly baseFields: string;
+  /** `"level":…` of a line at `label`, as the logger writes it (a name in JSON, a number for pino-pretty). */
+  levelField(label: 'info' | 'warn' | 'error'): string;
+  /** The id of the request being handled, or undefined outside of a request. */
+  requestIdOf(): string | undefined;
+}
+
+let latest: ServiceLogger | undefined;
+
+/**
+ * The `ServiceLogger` of the app created last in this process (the only one, outside of tests), or
+ * undefined before any app has one: for loggers made outside of Nest's injection (`contextLogger`).
+ */
+export function currentServiceLogger(): ServiceLogger | undefined {
+  return latest;
 }
 
 /** Injection token of the app's `ServiceLogger`. */
@@ -25,11 +39,12 @@ const NO_FIELDS: Record<string, never> = Object.freeze({});
  * redacted in one pass over each logged object (`redactSecrets`); errors logged by type and
  * message, never with a stack trace.
  *
- * Lines go to `logDestination` when given (tests), else to stdout: each JSON line written when it
- * is logged, in one synchronous write (`FileDescriptorWriter`), so lines keep their order and an
- * answer's request line and audit line are out before the next request is read; or pino-pretty
- * for `LOG_FORMAT=pretty`. (Batching lines for 10 ms was measured and dropped: a line written
- * after its answer made readers of the log, the tests among them, see it late or out of place.)
+ * Lines go to `logDestination` when given (tests), else to stdout: the JSON lines logged during
+ * one round of the event loop written together, in order, in one synchronous write as soon as the
+ * round is over and before the next requests are read (`stdoutLines`), and whatever is pending
+ * when the process exits; or pino-pretty for `LOG_FORMAT=pretty`. (Batching lines for 10 ms was
+ * measured and dropped: a line written after its answer made readers of the log, the tests among
+ * them, see it late or out of place.)
  */
 export function createServiceLogger(
   options: ResolvedObservabilityOptions,
@@ -38,7 +53,7 @@ export function createServiceLogger(
   const base = { service: options.service, version: options.version, pid: process.pid, hostname: hostname() };
   const destination: DestinationStream =
     options.logDestination ??
-    (options.logFormat === 'pretty' ? prettyDestination() : new FileDescriptorWriter(1));
+    (options.logFormat === 'pretty' ? prettyDestination() : stdoutLines());
   const logger = pino(
     {
       level: options.logLevel,
@@ -60,7 +75,18 @@ export function createServiceLogger(
     },
     destination,
   );
-  return { logger, destination, baseFields: JSON.stringify(base).slice(1, -1) };
+  // pino-pretty colours numeric levels; machines read names.
+  const levelField = (label: 'info' | 'warn' | 'error'): string =>
+    `"level":${options.logFormat === 'json' ? JSON.stringify(label) : String(logger.levels.values[label])}`;
+  const levelFields = { info: levelField('info'), warn: levelField('warn'), error: levelField('error') };
+  latest = {
+    logger,
+    destination,
+    baseFields: JSON.stringify(base).slice(1, -1),
+    levelField: (label) => levelFields[label],
+    requestIdOf,
+  };
+  return latest;
 }
 
 /** Errors are logged by type and message: no stack trace reaches a log line. */
