@@ -2,7 +2,6 @@ import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthGuard, AuthGuardAuthenticateOptions } from '@nestjs/passport';
 import { createHash } from 'node:crypto';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { SenderConstraint } from '../dpop/sender-constraint';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { Principal } from '../principal';
@@ -12,6 +11,7 @@ import { BATON_JWT_STRATEGY } from '../strategy/baton-jwt.strategy';
 import { bindRequest } from '../strategy/request-binding';
 import { extractAccessToken, ResourceServerRequest } from '../token/bearer-token';
 import { AccessTokenVerifier } from '../verification/access-token-verifier';
+import { RouteAccessCache } from './route-access';
 
 /**
  * A Passport JWT guard (`AuthGuard('baton-jwt')`): the route needs a valid access token unless it
@@ -26,20 +26,21 @@ import { AccessTokenVerifier } from '../verification/access-token-verifier';
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(BATON_JWT_STRATEGY) {
   private readonly logger = new Logger(AccessTokenGuard.name);
+  private readonly routes: RouteAccessCache;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
     private readonly senderConstraint: SenderConstraint,
   ) {
     super();
+    this.routes = new RouteAccessCache(reflector);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
+    if (this.routes.of(context).isPublic) return true;
     // Secure by default: other transports (RPC, websockets) have no bearer token to check.
     if (context.getType() !== 'http') return false;
 

@@ -1,12 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
-import { SCOPES_KEY } from '../decorators/scopes.decorator';
 import { ResourceServerError } from '../errors/resource-server.error';
 import { Principal } from '../principal';
 import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
 import { requestBinding } from '../strategy/request-binding';
+import { RouteAccessCache } from './route-access';
 
 /**
  * After AccessTokenGuard: the token must carry every scope `@Scopes(...)` names, else 403
@@ -14,17 +13,20 @@ import { requestBinding } from '../strategy/request-binding';
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
+  private readonly routes: RouteAccessCache;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
-  ) {}
+  ) {
+    this.routes = new RouteAccessCache(reflector);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets);
+    const { scopes: required, isPublic } = this.routes.of(context);
     if (!required || required.length === 0) return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    if (isPublic) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<{ user?: Principal }>();
