@@ -15,32 +15,39 @@ class RecordingTarget {
 const endOfRound = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('LineBatch (stdout in JSON mode)', () => {
-  it('writes the lines of one round of the event loop together, in order, once the round is over', async () => {
+  it('writes a line at once; lines written later wait for the end of the round of the event loop and go out together, in order', async () => {
     const target = new RecordingTarget();
     const batch = new LineBatch(target);
     batch.write('{"n":1}\n');
-    batch.write('{"n":2}\n');
-    batch.write('{"n":3}\n');
-    expect(target.writes).toEqual([]);
+    expect(target.writes).toEqual(['{"n":1}\n']);
+    batch.writeLater('{"n":2}\n');
+    batch.writeLater('{"n":3}\n');
+    expect(target.writes).toEqual(['{"n":1}\n']);
     await endOfRound();
-    expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
-    batch.write('{"n":4}\n');
-    await endOfRound();
-    expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n', '{"n":4}\n']);
+    expect(target.writes).toEqual(['{"n":1}\n', '{"n":2}\n{"n":3}\n']);
+  });
+
+  it('writes the waiting lines ahead of the next line, in the same write', () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target);
+    batch.writeLater('{"request":1}\n');
+    batch.writeLater('{"request":2}\n');
+    batch.write('{"audit":3}\n');
+    expect(target.writes).toEqual(['{"request":1}\n{"request":2}\n{"audit":3}\n']);
   });
 
   it('writes a large batch at once, without waiting for the end of the round', () => {
     const target = new RecordingTarget();
     const batch = new LineBatch(target);
     const line = `${JSON.stringify({ filler: 'x'.repeat(1000) })}\n`;
-    for (let index = 0; index < 80; index += 1) batch.write(line);
+    for (let index = 0; index < 80; index += 1) batch.writeLater(line);
     expect(target.writes.length).toBeGreaterThanOrEqual(1);
     expect(target.writes.join('').length).toBeGreaterThanOrEqual(64 * 1024);
     batch.flush();
     expect(target.writes.join('')).toBe(line.repeat(80));
   });
 
-  it('writes nothing when nothing is pending (an idle service makes no system calls)', async () => {
+  it('writes nothing when nothing is waiting (an idle service makes no system calls)', async () => {
     const target = new RecordingTarget();
     const batch = new LineBatch(target);
     batch.flush();
@@ -48,13 +55,16 @@ describe('LineBatch (stdout in JSON mode)', () => {
     expect(target.writes).toEqual([]);
   });
 
-  it("has written a request's line before the server reads the client's next request", async () => {
+  it("has written a request's line logged while it was handled before its answer, and its request line before the next request is read", async () => {
     const target = new RecordingTarget();
     const batch = new LineBatch(target);
     const seenAtStart: string[] = [];
+    const seenBeforeAnswer: string[] = [];
     const server = createServer((request, response) => {
       seenAtStart.push(target.writes.join(''));
-      batch.write(`{"path":${JSON.stringify(request.url)}}\n`);
+      batch.write(`{"audit":${JSON.stringify(request.url)}}\n`);
+      seenBeforeAnswer.push(target.writes.join(''));
+      response.once('close', () => batch.writeLater(`{"request":${JSON.stringify(request.url)}}\n`));
       response.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,7 +72,7 @@ describe('LineBatch (stdout in JSON mode)', () => {
     // One keep-alive connection: each request is sent the moment the previous answer is read.
     const agent: Agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
     try {
-      for (const path of ['/a', '/b', '/c']) {
+      for (const path of ['/a', '/b']) {
         await new Promise<void>((resolve, reject) => {
           httpRequest({ port, host: '127.0.0.1', path, agent }, (response) => {
             response.resume();
@@ -74,19 +84,21 @@ describe('LineBatch (stdout in JSON mode)', () => {
       agent.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    expect(seenAtStart).toEqual(['', '{"path":"/a"}\n', '{"path":"/a"}\n{"path":"/b"}\n']);
+    const a = '{"audit":"/a"}\n{"request":"/a"}\n';
+    expect(seenAtStart).toEqual(['', a]);
+    expect(seenBeforeAnswer).toEqual(['{"audit":"/a"}\n', `${a}{"audit":"/b"}\n`]);
   });
 
   it.each([
     ['the process exits (process.exit, as after the graceful shutdown)', 'process.exit(3);', 3],
     ['an uncaught exception ends the process', "throw new Error('crash');", 1],
-  ])('loses no pending line when %s', async (_case, ending, expectedCode) => {
+  ])('loses no waiting line when %s', async (_case, ending, expectedCode) => {
     const module = join(__dirname, 'batched-destination.ts');
     const script = [
       `import { stdoutLines } from ${JSON.stringify(module)};`,
       'process.stdout;',
       'const lines = stdoutLines();',
-      `for (let i = 0; i < 5; i += 1) lines.write(JSON.stringify({ i }) + '\\n');`,
+      `for (let i = 0; i < 5; i += 1) lines.writeLater(JSON.stringify({ i }) + '\\n');`,
       ending,
     ].join('\n');
     const child = spawn(process.execPath, ['--input-type=module', '--disable-warning=ExperimentalWarning', '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON', '-e', script], {

@@ -24,7 +24,9 @@ export interface CompletedRequest {
  *
  * The line is one string built here and handed to the logger's destination, as pino would write
  * it: no child logger, serializer or redaction path per request (together ~120 µs per request
- * with pino-http, a quarter of a token exchange's CPU).
+ * with pino-http, a quarter of a token exchange's CPU). On stdout it goes out with the next line or
+ * at the end of the event loop's round (`ServiceLogger.writeAfterAnswer`): one write for several
+ * lines.
  */
 export class RequestLog {
   /** `"level":…` for info and error, as the logger writes them (names in JSON, numbers for pino-pretty). */
@@ -59,7 +61,7 @@ export class RequestLog {
       // A request the client abandoned before its answer was over.
       (response.writableFinished ? '' : ',"aborted":true') +
       `,"durationMs":${Math.round(completed.durationMs)},"msg":"${failed ? 'request failed' : 'request completed'}"}\n`;
-    this.service.destination.write(line);
+    this.service.writeAfterAnswer(line);
   }
 }
 

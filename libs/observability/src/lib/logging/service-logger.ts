@@ -15,6 +15,11 @@ export interface ServiceLogger {
   levelField(label: 'info' | 'warn' | 'error'): string;
   /** The id of the request being handled, or undefined outside of a request. */
   requestIdOf(): string | undefined;
+  /**
+   * Writes a line logged once a request's answer is over (its request line): to stdout with the
+   * next line or at the end of the event loop's round (`LineBatch.writeLater`), elsewhere at once.
+   */
+  writeAfterAnswer(line: string): void;
 }
 
 let latest: ServiceLogger | undefined;
@@ -39,21 +44,21 @@ const NO_FIELDS: Record<string, never> = Object.freeze({});
  * redacted in one pass over each logged object (`redactSecrets`); errors logged by type and
  * message, never with a stack trace.
  *
- * Lines go to `logDestination` when given (tests), else to stdout: the JSON lines logged during
- * one round of the event loop written together, in order, in one synchronous write as soon as the
- * round is over and before the next requests are read (`stdoutLines`), and whatever is pending
- * when the process exits; or pino-pretty for `LOG_FORMAT=pretty`. (Batching lines for 10 ms was
- * measured and dropped: a line written after its answer made readers of the log, the tests among
- * them, see it late or out of place.)
+ * Lines go to `logDestination` when given (tests), else to stdout (`stdoutLines`): each line
+ * written when it is logged, in one synchronous write, so lines keep their order and a line
+ * logged while a request is handled (its audit line) is out before its answer; request lines,
+ * logged once the answer is over, wait for the next line or the end of the event loop's round
+ * (before the next requests are read) and go out with it, in the same write; or pino-pretty for
+ * `LOG_FORMAT=pretty`. (Batching every line for 10 ms was measured and dropped: a line written
+ * after its answer made readers of the log, the tests among them, see it late or out of place.)
  */
 export function createServiceLogger(
   options: ResolvedObservabilityOptions,
   requestIdOf: () => string | undefined,
 ): ServiceLogger {
   const base = { service: options.service, version: options.version, pid: process.pid, hostname: hostname() };
-  const destination: DestinationStream =
-    options.logDestination ??
-    (options.logFormat === 'pretty' ? prettyDestination() : stdoutLines());
+  const lines = options.logDestination === undefined && options.logFormat === 'json' ? stdoutLines() : undefined;
+  const destination: DestinationStream = options.logDestination ?? lines ?? prettyDestination();
   const logger = pino(
     {
       level: options.logLevel,
@@ -85,6 +90,7 @@ export function createServiceLogger(
     baseFields: JSON.stringify(base).slice(1, -1),
     levelField: (label) => levelFields[label],
     requestIdOf,
+    writeAfterAnswer: lines === undefined ? (line) => destination.write(line) : (line) => lines.writeLater(line),
   };
   return latest;
 }
