@@ -64,6 +64,17 @@ export function builtAppsDir(): string {
 }
 
 /**
+ * V8 options every server of every suite starts with, Baton's or not. The suites alternate rounds,
+ * so each server sits idle while the others are measured, and V8's default memory reducer would
+ * then shrink its heap and drop its optimized code: a server measured after a quiet spell pays its
+ * warm-up again (the auth server: ~1.8x the CPU per request for ~10 s). Baton's services turn that
+ * off themselves (libs/observability, keepWarmAfterIdle); a peer or an earlier build would not, and
+ * would be measured at its worst. With the same option for all, the rounds compare code, not V8's
+ * idle policy.
+ */
+const SAME_V8_FOR_EVERY_SERVER = ['--no-memory-reducer-favors-memory'];
+
+/**
  * Starts a built app (`dist/apps/<app>/main.js`, or `main`) on a free loopback port, pinned to CPU 0 with
  * `taskset` when the machine has it, its output written to a log file (the audit lines stay on).
  */
@@ -81,9 +92,8 @@ export async function startBuiltApp(options: {
   const logFile = join(dataDir, 'server.log');
   const log = createWriteStream(logFile);
   const pin = tasksetAvailable();
-  const [command, args] = pin
-    ? ['taskset', ['-c', '0', process.execPath, main]]
-    : [process.execPath, [main]];
+  const node = [process.execPath, ...SAME_V8_FOR_EVERY_SERVER, main];
+  const [command, args] = pin ? ['taskset', ['-c', '0', ...node]] : [node[0]!, node.slice(1)];
   const child: ChildProcess = spawn(command, args, {
     cwd: workspaceRoot,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...options.env(port, dataDir) },
