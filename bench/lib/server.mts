@@ -92,8 +92,8 @@ export async function startBuiltApp(options: {
   const logFile = join(dataDir, 'server.log');
   const log = createWriteStream(logFile);
   const pin = tasksetAvailable();
-  const node = [process.execPath, ...SAME_V8_FOR_EVERY_SERVER, main];
-  const [command, args] = pin ? ['taskset', ['-c', '0', ...node]] : [node[0]!, node.slice(1)];
+  const nodeArgs = [...SAME_V8_FOR_EVERY_SERVER, main];
+  const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child: ChildProcess = spawn(command, args, {
     cwd: workspaceRoot,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...options.env(port, dataDir) },
