@@ -99,7 +99,8 @@ export async function run(settings: Settings): Promise<void> {
             // A file, not :memory:, so that the bare peer can read the very rows message-service serves.
             MESSAGE_SERVICE_DATABASE: database,
             MESSAGE_SERVICE_REQUIRE_DPOP: 'never',
-            LOG_LEVEL: 'warn',
+            // As deployed by default: one request line per request (the bare peer logs nothing).
+            LOG_LEVEL: 'info',
             METRICS_TOKEN,
           }),
         }),
@@ -117,7 +118,7 @@ export async function run(settings: Settings): Promise<void> {
             USER_SERVICE_PORT: String(port),
             AUTH_ISSUER: auth.url,
             MESSAGE_SERVICE_URL: messagesUrl,
-            LOG_LEVEL: 'warn',
+            LOG_LEVEL: 'info',
             METRICS_TOKEN,
           }),
         }),
