@@ -78,6 +78,24 @@ describe('ApiExceptionFilter and ApiValidationPipe over HTTP', () => {
     expect(await response.json()).toEqual({ name: 'ok', count: 3, address: { city: 'Oslo' } });
   });
 
+  it('logs why a 5xx it answered on purpose happened (the error\'s detail), on one line, never in the answer', async () => {
+    const logged: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      logged.push(String(message));
+    });
+    try {
+      const response = await fetch(`${server.url}/busy`);
+      expect(response.status).toBe(503);
+      expect(await response.text()).not.toContain('ECONNRESET');
+      expect(logged).toEqual(['503 temporarily_unavailable: network_error:ECONNRESET??forged line']);
+      const missing = await fetch(`${server.url}/missing`);
+      expect(missing.status).toBe(404);
+      expect(logged).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('sets the headers an HttpException carries (the headers contract), well-formed ones only', async () => {
     const response = await fetch(`${server.url}/busy`);
     expect(response.status).toBe(503);

@@ -41,9 +41,22 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private fromHttpException(exception: HttpException): [number, ErrorBody] {
     const status = exception.getStatus();
-    const body = exception.getResponse();
-    if (isErrorBody(body)) return [status, body];
-    return [status, { error: codeOf(status), message: messageOf(body, status) }];
+    const response = exception.getResponse();
+    const body = isErrorBody(response) ? response : { error: codeOf(status), message: messageOf(response, status) };
+    if (status >= 500) this.logCause(status, body.error, exception);
+    return [status, body];
+  }
+
+  /**
+   * A 5xx the app answered on purpose (e.g. the token-exchange client's 503 when a downstream
+   * service or the auth server cannot be reached) says why only in its `detail` (`timeout`,
+   * `network_error:ECONNRESET`, `http_502`…), which never goes to the caller: it goes to the log,
+   * one line, so that the request line's 503 can be traced. Printable characters only, bounded.
+   */
+  private logCause(status: number, code: string, exception: HttpException): void {
+    const detail = (exception as HttpException & { detail?: unknown }).detail;
+    if (typeof detail !== 'string' || detail === '') return;
+    this.logger.warn(`${status} ${code}: ${detail.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)}`);
   }
 
   private unexpected(exception: unknown): [number, ErrorBody] {

@@ -32,6 +32,8 @@ class ProbeRequest {
 /** An error of a package following the headers contract (e.g. the token-exchange client's 503). */
 class BusyError extends HttpException {
   readonly headers: Readonly<Record<string, string>> = { 'Retry-After': '7', 'X-Bad\r\nName': 'x', 'X-Split': 'a\r\nSet-Cookie: b=c' };
+  /** What happened, for the log only (as the token-exchange client's errors carry it). */
+  readonly detail = 'network_error:ECONNRESET\r\nforged line';
 
   constructor() {
     super({ error: 'temporarily_unavailable', message: 'Busy' }, 503);
