@@ -26,7 +26,7 @@ import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadRequest, type LoadResult } from '../lib/load.mts';
 import { startPostgres } from '../lib/postgres.mts';
 import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
-import type { Settings } from '../lib/settings.mts';
+import { nestWarmupSeconds, type Settings } from '../lib/settings.mts';
 import { formatSpread, roundsTable, spread, type RoundFigures } from '../lib/stats.mts';
 import { PEER_CLIENT, PEER_EXCHANGE, TOKEN_EXCHANGE_GRANT } from './peer-configuration.mts';
 import { measurePhysicalLimit, type PhysicalLimit } from './physical-limit.mts';
@@ -35,13 +35,6 @@ export const name = 'peers';
 
 /** Issue 15: side-by-side ratios are read over at least five rounds. */
 const MIN_ROUNDS = 5;
-/**
- * Warm-up per grant and implementation, at least: Baton's auth server (Nest, express, oidc-provider,
- * koa) needs about ten seconds of load on one core before V8 has compiled its hot paths (measured:
- * client_credentials 600 → 400 → 320 µs of CPU per request over its first three 5 s rounds); the
- * peers settle within their first second. Every implementation gets the same warm-up.
- */
-const MIN_WARMUP_SECONDS = 15;
 /** Baton / bare oidc-provider, for both grants (issue 15, target 2). */
 const TARGET_RATIO = 0.7;
 /** Idle RSS per service (issue 15, target 5). */
@@ -145,7 +138,7 @@ export async function run(settings: Settings): Promise<void> {
     log(`claims of an exchanged token: ${(await issuedClaims(implementations)).join('; ')}`);
     log(`refused by every implementation: ${await checkRefusals(implementations)}`);
 
-    const warmupSeconds = Math.max(MIN_WARMUP_SECONDS, settings.warmupSeconds);
+    const warmupSeconds = nestWarmupSeconds(settings);
     log(`warm-up: ${warmupSeconds}s per grant and implementation, not measured`);
     for (const implementation of implementations) await measureImplementation(implementation, settings, warmupSeconds, false);
     for (let round = 1; round <= rounds; round += 1) {

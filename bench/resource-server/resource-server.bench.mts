@@ -7,7 +7,7 @@ import { withoutDpop } from '../auth-server/demo-without-dpop.mts';
 import { startBenchAuthServer } from '../lib/auth-server.mts';
 import { load, type LoadResult } from '../lib/load.mts';
 import { pinLoadGenerator, startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
-import type { Settings } from '../lib/settings.mts';
+import { nestWarmupSeconds, type Settings } from '../lib/settings.mts';
 import { formatSpread, roundsTable, spread, type RoundFigures } from '../lib/stats.mts';
 import { aliceToken } from '../user-service/chain.bench.mts';
 
@@ -35,14 +35,6 @@ const METRICS_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const TARGET = 0.5;
-/**
- * Warm-up per side, at least: a Nest resource server needs about ten seconds of load on one core
- * before V8 has compiled its hot paths (measured, message-service GET /api/messages in 2 s slices:
- * 850, 780, 540, 400, then ~300 µs of CPU per request from the ninth second on); the bare peers
- * settle within their first two seconds. With BENCH_WARMUP's default (2 s) Baton's first rounds
- * measured its compiler, not its requests. Every side gets the same warm-up.
- */
-const MIN_WARMUP_SECONDS = 15;
 
 interface Measured extends LoadResult, RoundFigures {}
 
@@ -199,7 +191,7 @@ export async function run(settings: Settings): Promise<void> {
     };
     const sidesOf = (pair: Pair): Side[] => [pair.baton, pair.peer, ...(pair.before ? [pair.before] : [])];
 
-    const warmupSeconds = Math.max(MIN_WARMUP_SECONDS, settings.warmupSeconds);
+    const warmupSeconds = nestWarmupSeconds(settings);
     log(`warm-up: ${warmupSeconds}s per side, not measured`);
     for (const pair of pairs) {
       for (const side of sidesOf(pair)) await measure(side, pair.path, firstTokens[pair.token], warmupSeconds);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, type LoadResult } from '../lib/load.mts';
 import { startBuiltApp, workspaceRoot, type BenchServer } from '../lib/server.mts';
-import type { Settings } from '../lib/settings.mts';
+import { nestWarmupSeconds, type Settings } from '../lib/settings.mts';
 import { formatSpread, spread, type Spread } from '../lib/stats.mts';
 
 /**
@@ -13,13 +13,6 @@ import { formatSpread, spread, type Spread } from '../lib/stats.mts';
  * own accounting, req/s, idle and peak RSS, and the ratio current/baseline. Then the downstream-call
  * micro comparison (axios against the alternatives) as its own table.
  */
-
-/**
- * Warm-up of each build's chain before the measured rounds, at least: two Nest services need
- * 10-15 s of load on one core before V8 has compiled their hot paths (the first rounds of a run
- * with BENCH_WARMUP's 2 s cost up to twice the last ones, on both builds). The same for both.
- */
-const CHAIN_MIN_WARMUP_SECONDS = 15;
 
 /** Where the earlier build is: BENCH_BASELINE, else /work/baseline/dist when it exists; `undefined` without one. */
 export function baselineAppsDir(): string | undefined {
@@ -147,7 +140,7 @@ export async function runChainAgainstBaseline(
     else log('  no baseline build (BENCH_BASELINE, or /work/baseline/dist): the current build only');
 
     const warmToken = await token();
-    const warmupSeconds = Math.max(CHAIN_MIN_WARMUP_SECONDS, settings.warmupSeconds);
+    const warmupSeconds = nestWarmupSeconds(settings);
     log(`  warm-up: ${warmupSeconds}s per build, not measured`);
     for (const chain of chains) assertAllSucceeded(chain.label, await measureChain(chain, warmToken, settings.connections, warmupSeconds));
 
