@@ -9,6 +9,8 @@ export * from './lib/observability.options';
 export * from './lib/observability.config';
 export * from './lib/context/request-id';
 export * from './lib/context/request-context';
+export { RequestContextMiddleware } from './lib/context/request-context.middleware';
+export * from './lib/context/serve-before-framework';
 export * from './lib/health/readiness-check';
 export { READINESS_CHECK_TIMEOUT_MS } from './lib/health/health-probes';
 export * from './lib/logging/redaction';

@@ -81,9 +81,8 @@ export class TokenEndpointLimits {
   ) {
     this.budgets = limiters.createTokenBudget('token-client', config.tokenRatePerClient, config.tokenBurstPerClient);
     this.authFailures = limiters.create('client-auth-address', config.clientAuthMaxFailuresPerAddress, config.clientAuthFailureWindowSeconds);
-    // Here, not in an OidcExtension's register(): oidc-provider composes its Koa middleware when
-    // OidcHttpMiddleware takes `provider.callback()`, which Nest does before any lifecycle hook, so
-    // a middleware added later would never run.
+    // Here, at construction, before OidcModule takes `provider.callback()` (Koa composes its
+    // middleware then, once, at application bootstrap): a middleware added later would never run.
     provider.use((ctx, next) => this.limit(ctx, next, provider.proxy));
     onGrantTypeCheck(provider, (client) => this.authenticated(client));
     // Only a shared store answers later than the listener; the in-memory one refuses in it, as it always did.

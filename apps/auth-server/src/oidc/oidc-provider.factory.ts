@@ -35,7 +35,7 @@ const NO_STORE_PATHS: ReadonlySet<string> = new Set([OIDC_ROUTES.token, OIDC_ROU
 const DISCOVERY: ReadonlySet<string> = new Set(DISCOVERY_PATHS);
 /**
  * The discovery documents depend on the configuration only (their endpoints always come from the
- * issuer, see OidcHttpMiddleware), so shared caches may keep them; five minutes bounds how long
+ * issuer, see OidcFrontRoutes), so shared caches may keep them; five minutes bounds how long
  * a changed configuration takes to be seen.
  */
 const DISCOVERY_CACHE_CONTROL = 'public, max-age=300';

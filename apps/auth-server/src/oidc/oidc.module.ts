@@ -1,6 +1,7 @@
-import { MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { Provider } from 'oidc-provider';
+import { RequestContextMiddleware, serveBeforeFramework } from '@baton/observability';
 import { AccountsModule } from '../accounts/accounts.module';
 import { DeclarativeConfigError } from '../declarative-config/declarative-config.error';
 import { DeclarativeConfigModule } from '../declarative-config/declarative-config.module';
@@ -10,13 +11,14 @@ import { PersistenceModule } from '../persistence/persistence.module';
 import { InjectOidcProvider, OIDC_PROVIDER } from './oidc.constants';
 import { DpopSettings } from './dpop-settings';
 import { OidcExtensionsService } from './oidc-extensions.service';
-import { OidcHttpMiddleware } from './oidc-http.middleware';
+import { OidcFrontRoutes } from './oidc-front-routes';
 import { OidcProviderFactory } from './oidc-provider.factory';
 import { ResourceServersService } from './resource-servers.service';
 
 /**
- * oidc-provider inside Nest: the `Provider` (token OIDC_PROVIDER), mounted for `/oauth2/*` and
- * discovery, with `@OidcExtension()` injectables registered into it before the server listens.
+ * oidc-provider inside Nest: the `Provider` (token OIDC_PROVIDER), serving `/oauth2/*` and
+ * discovery ahead of Express (OidcFrontRoutes), with `@OidcExtension()` injectables registered
+ * into it before the server listens.
  */
 @Module({
   imports: [DiscoveryModule, DeclarativeConfigModule, KeysModule, PersistenceModule, AccountsModule],
@@ -25,6 +27,7 @@ import { ResourceServersService } from './resource-servers.service';
     ResourceServersService,
     DpopSettings,
     OidcProviderFactory,
+    OidcFrontRoutes,
     {
       provide: OIDC_PROVIDER,
       useFactory: (factory: OidcProviderFactory): Provider => factory.create(),
@@ -33,22 +36,23 @@ import { ResourceServersService } from './resource-servers.service';
   ],
   exports: [OIDC_PROVIDER, ResourceServersService, DpopSettings],
 })
-export class OidcModule implements NestModule, OnApplicationBootstrap {
+export class OidcModule implements OnApplicationBootstrap {
   constructor(
     @InjectOidcProvider() private readonly provider: Provider,
     private readonly extensions: OidcExtensionsService,
     private readonly declarativeConfig: DeclarativeConfigService,
+    private readonly frontRoutes: OidcFrontRoutes,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly requestTracking: RequestContextMiddleware,
   ) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(OidcHttpMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const extension of this.extensions.all) {
       await extension.register?.(this.provider);
     }
     await this.checkClients();
+    this.frontRoutes.listen();
+    serveBeforeFramework(this.adapterHost, this.requestTracking, this.frontRoutes);
   }
 
   /**

@@ -36,7 +36,8 @@ import { GracefulShutdown } from './shutdown/graceful-shutdown';
  *   (terminus);
  * - graceful shutdown (`enableGracefulShutdown(app)` in main.ts).
  *
- * Global: `MetricsService`, `RequestContext` and `GracefulShutdown` can be injected anywhere.
+ * Global: `MetricsService`, `RequestContext`, `GracefulShutdown` and `RequestContextMiddleware`
+ * (for `serveBeforeFramework`) can be injected anywhere.
  */
 @Module({})
 export class ObservabilityModule extends ConfigurableObservabilityModule implements NestModule {
@@ -53,7 +54,7 @@ export class ObservabilityModule extends ConfigurableObservabilityModule impleme
   }
 }
 
-const EXPORTED = [RESOLVED_OBSERVABILITY_OPTIONS, SERVICE_LOGGER, MetricsService, RequestContext, GracefulShutdown];
+const EXPORTED = [RESOLVED_OBSERVABILITY_OPTIONS, SERVICE_LOGGER, MetricsService, RequestContext, GracefulShutdown, RequestContextMiddleware];
 
 /**
  * nestjs-pino gives `app.useLogger()` its `Logger` (Nest's logs and every `new Logger(...)`) over
@@ -97,6 +98,8 @@ function withInternals(definition: DynamicModule): DynamicModule {
       MetricsService,
       RequestContext,
       GracefulShutdown,
+      // Also a provider: requests served ahead of the framework (serveBeforeFramework) go through it too.
+      RequestContextMiddleware,
       HealthProbes,
       OperationalRoutes,
     ],

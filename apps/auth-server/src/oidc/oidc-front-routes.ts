@@ -1,47 +1,54 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
 import { InjectAppConfig } from '@baton/config';
+import type { FrontRoutes } from '@baton/observability';
 import { authServerConfig, AuthServerConfig } from '../config/auth-server.config';
 import { DISCOVERY_PATHS, InjectOidcProvider, OIDC_ROUTES } from './oidc.constants';
 import { ResourceServersService } from './resource-servers.service';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
-type ExpressRequest = IncomingMessage & { originalUrl?: string };
 
 /**
- * Hands `/oauth2/*` and the discovery documents to oidc-provider (a Koa app) and everything else
- * to Nest. oidc-provider reads its own request bodies, which is why Nest's body parser is off.
+ * `/oauth2/*` and the discovery documents, answered by oidc-provider (a Koa app with its own
+ * routing, body parsing and errors) ahead of Express and Nest (`serveBeforeFramework`, installed by
+ * OidcModule); everything else is Nest's. Nest's body parser is off for the same reason: the
+ * provider reads its own request bodies.
  */
 @Injectable()
-export class OidcHttpMiddleware implements NestMiddleware {
-  private readonly handle: RequestListener;
+export class OidcFrontRoutes implements FrontRoutes {
+  private handle: RequestListener | undefined;
   private readonly issuerHost: string;
   private readonly issuerProtocol: string;
 
   constructor(
-    @InjectOidcProvider() provider: Provider,
+    @InjectOidcProvider() private readonly provider: Provider,
     private readonly resourceServers: ResourceServersService,
     @InjectAppConfig(authServerConfig) config: AuthServerConfig,
   ) {
-    this.handle = provider.callback() as unknown as RequestListener;
     const issuer = new URL(config.issuer);
     this.issuerHost = issuer.host;
     this.issuerProtocol = issuer.protocol.slice(0, -1);
   }
 
-  use(request: ExpressRequest, response: ServerResponse, next: () => void): void {
-    const url = request.originalUrl ?? request.url ?? '/';
+  /**
+   * Takes the provider's request handler. Koa composes its middleware here, once: call it after
+   * every `provider.use()` (OidcModule does, at application bootstrap).
+   */
+  listen(): void {
+    this.handle = this.provider.callback() as unknown as RequestListener;
+  }
+
+  handles(path: string): boolean {
+    return path.startsWith('/oauth2/') || (DISCOVERY_PATHS as readonly string[]).includes(path);
+  }
+
+  serve(request: IncomingMessage, response: ServerResponse): void {
+    if (this.handle === undefined) throw new Error('OidcFrontRoutes.serve before listen()');
+    const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
-    const path = queryStart === -1 ? url : url.slice(0, queryStart);
-    if (!path.startsWith('/oauth2/') && !(DISCOVERY_PATHS as readonly string[]).includes(path)) {
-      next();
-      return;
-    }
-    // The provider's routes are absolute: undo any mount-path stripping by the router.
-    request.url = url;
-    if (path === OIDC_ROUTES.authorization && queryStart !== -1) {
-      request.url = path + this.resourceAudiencesToUris(url.slice(queryStart));
+    if (queryStart !== -1 && url.slice(0, queryStart) === OIDC_ROUTES.authorization) {
+      request.url = OIDC_ROUTES.authorization + this.resourceAudiencesToUris(url.slice(queryStart));
     }
     this.pinOrigin(request);
     this.handle(request, response);
