@@ -10,6 +10,7 @@ describe('resourceServerConfig (environment)', () => {
       authAlgorithms: ['ES256'],
       authClockToleranceSeconds: 5,
       authJwksRefetchIntervalSeconds: 15,
+      authVerifiedTokenCacheSize: 10_000,
     });
   });
 
@@ -37,7 +38,12 @@ describe('resourceServerOptionsFromConfig', () => {
       algorithms: ['RS256'],
       clockToleranceSeconds: 5,
       jwksRefetchMinIntervalMs: 15_000,
+      verifiedTokenCacheSize: 10_000,
     });
+    expect(
+      resourceServerOptionsFromConfig(loadConfig(resourceServerConfig, { AUTH_VERIFIED_TOKEN_CACHE_SIZE: '0' }), { audience: 'a' }).verifiedTokenCacheSize,
+    ).toBe(0);
+    expect(() => loadConfig(resourceServerConfig, { AUTH_VERIFIED_TOKEN_CACHE_SIZE: '-1' })).toThrow('AUTH_VERIFIED_TOKEN_CACHE_SIZE');
     const docker = loadConfig(resourceServerConfig, { AUTH_JWKS_URI: 'http://auth-server:9001/oauth2/jwks' });
     expect(resourceServerOptionsFromConfig(docker, { audience: 'a', realm: 'r' })).toMatchObject({
       jwksUri: 'http://auth-server:9001/oauth2/jwks',

@@ -52,6 +52,13 @@ export const resourceServerConfig = {
     min: 1,
     max: 3600,
   }),
+  authVerifiedTokenCacheSize: integerEntry('AUTH_VERIFIED_TOKEN_CACHE_SIZE', {
+    description:
+      'Accepted access tokens remembered (by SHA-256, with their signing key) so a token presented again skips its signature check; 0: check every signature every time',
+    default: 10_000,
+    min: 0,
+    max: 1_000_000,
+  }),
 };
 
 export type ResourceServerConfigValues = ConfigValues<typeof resourceServerConfig>;
@@ -74,5 +81,6 @@ export function resourceServerOptionsFromConfig(
     algorithms: config.authAlgorithms,
     clockToleranceSeconds: config.authClockToleranceSeconds,
     jwksRefetchMinIntervalMs: config.authJwksRefetchIntervalSeconds * 1000,
+    verifiedTokenCacheSize: config.authVerifiedTokenCacheSize,
   };
 }

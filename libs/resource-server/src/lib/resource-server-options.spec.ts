@@ -18,6 +18,7 @@ describe('resolveResourceServerOptions', () => {
       jwksRefetchMinIntervalMs: 15_000,
       jwksCacheMaxAgeMs: 600_000,
       jwksTimeoutMs: 5_000,
+      verifiedTokenCacheSize: 10_000,
       dpop: undefined,
       dpopAlgorithms: undefined,
       dpopAlways: false,

@@ -113,6 +113,12 @@ export interface ResourceServerModuleOptions {
   jwksCacheMaxAgeMs?: number;
   /** Timeout of discovery and JWKS requests. Default 5 000. */
   jwksTimeoutMs?: number;
+  /**
+   * Accepted tokens remembered (by SHA-256, with the key that verified them) so that a token
+   * presented again skips its signature check; every other check runs at every use. At most this
+   * many, least recently used out first; `0` checks every signature every time. Default 10 000.
+   */
+  verifiedTokenCacheSize?: number;
   /** Accept DPoP-bound tokens (RFC 9449), and which tokens must be. Default: Bearer only. */
   dpop?: DpopOptions;
 }
@@ -134,6 +140,7 @@ export interface ResolvedResourceServerOptions {
   readonly jwksRefetchMinIntervalMs: number;
   readonly jwksCacheMaxAgeMs: number;
   readonly jwksTimeoutMs: number;
+  readonly verifiedTokenCacheSize: number;
   /** DPoP settings, when the service accepts DPoP. */
   readonly dpop: ResolvedDpopOptions | undefined;
   /** The `algs` of the DPoP challenge, when the service accepts DPoP (RFC 9449 §7.1). */
@@ -216,6 +223,7 @@ export function resolveResourceServerOptions(options: ResourceServerModuleOption
     jwksRefetchMinIntervalMs: nonNegativeInteger('jwksRefetchMinIntervalMs', options.jwksRefetchMinIntervalMs, 15_000),
     jwksCacheMaxAgeMs: nonNegativeInteger('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 600_000),
     jwksTimeoutMs: nonNegativeInteger('jwksTimeoutMs', options.jwksTimeoutMs, 5_000),
+    verifiedTokenCacheSize: nonNegativeInteger('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000),
     dpop,
     dpopAlgorithms: dpop?.algorithms,
     dpopAlways: dpop?.alwaysRequired ?? false,

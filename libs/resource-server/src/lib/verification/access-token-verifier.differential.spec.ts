@@ -16,7 +16,8 @@ import { AccessTokenVerifier } from './access-token-verifier';
  * chosen from the same JWKS by jose's `createLocalJWKSet`), then the same checks beyond jose.
  * Random valid, tampered, re-headed (wrong alg, `none`, HS256, another `typ`, `crit`), wrongly
  * keyed, mis-claimed and malformed tokens get the same verdict from both: the same claims when
- * accepted, the same `error_description` when refused.
+ * accepted, the same `error_description` when refused. Each token is judged twice by ours, so a token
+ * it accepted is judged again from its cache of accepted tokens, with the same verdict.
  */
 const SEED = 20261204;
 const now = () => Math.floor(Date.now() / 1000);
@@ -104,7 +105,14 @@ describe('AccessTokenVerifier against jose (differential)', () => {
 
   afterAll(() => server.stop());
 
+  /** Our verdict, given twice: the second time an accepted token comes from the cache of accepted tokens. */
   async function ours(token: string): Promise<Verdict> {
+    const first = await oursOnce(token);
+    expect(await oursOnce(token)).toEqual(first);
+    return first;
+  }
+
+  async function oursOnce(token: string): Promise<Verdict> {
     try {
       return { accepted: true, claims: await verifier.verify(token) };
     } catch (error) {

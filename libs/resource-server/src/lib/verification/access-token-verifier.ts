@@ -8,6 +8,7 @@ import { ResolvedResourceServerOptions } from '../resource-server-options';
 import { RESOLVED_RESOURCE_SERVER_OPTIONS } from '../resource-server.module-definition';
 import { CompactAccessToken, decodeBase64urlSegment, decodeJsonObject, parseCompactAccessToken } from '../token/compact-access-token';
 import { isWeakRsaKey, verifyJwsSignature } from './jws-signature';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 // Non-ASCII in a segment: jose refuses the token as malformed before it checks the signature.
 const NON_ASCII = /\P{ASCII}/u;
@@ -24,22 +25,35 @@ const NON_ASCII = /\P{ASCII}/u;
  * jose's own, in jose's order, and `access-token-verifier.differential.spec.ts` holds every verdict
  * to jose's `jwtVerify` on random valid, tampered and forged tokens.
  *
+ * A token accepted before with the same key skips the signature check (`VerifiedTokenCache`, sized by
+ * `verifiedTokenCacheSize`); its header and claims are checked again, as for any token.
+ *
  * Every refusal is a ResourceServerError with its complete headers and a fixed description, never
  * built from what the token says.
  */
 @Injectable()
 export class AccessTokenVerifier {
+  private readonly accepted: VerifiedTokenCache | undefined;
+
   constructor(
     @Inject(RESOLVED_RESOURCE_SERVER_OPTIONS) private readonly options: ResolvedResourceServerOptions,
     private readonly keyStore: JwksKeyStore,
-  ) {}
+  ) {
+    this.accepted = options.verifiedTokenCacheSize > 0 ? new VerifiedTokenCache(options.verifiedTokenCacheSize) : undefined;
+  }
 
   /** `challenge`: what refusals answer with (default the service's Bearer challenge; DPoP for a DPoP request). */
   async verify(token: string, challenge: BearerChallenge = this.options): Promise<VerifiedClaims> {
     const parsed = parseCompactAccessToken(token, this.options.algorithms, challenge);
     // Fresh cached keys answer at once; a refetch (unknown kid, stale keys) waits for the issuer.
     const key = this.keyStore.freshKey(parsed.kid, parsed.alg) ?? (await this.keyStore.getKey(parsed.kid, parsed.alg, challenge));
-    return this.checkClaims(this.verifiedPayload(parsed, key, challenge), challenge);
+    if (this.accepted === undefined) return this.checkClaims(this.verifiedPayload(parsed, key, challenge), challenge);
+    const digest = VerifiedTokenCache.digestOf(token);
+    const known = this.accepted.get(digest, key);
+    if (known !== undefined) return this.checkClaims(known, challenge);
+    const claims = this.checkClaims(this.verifiedPayload(parsed, key, challenge), challenge);
+    this.accepted.remember(digest, key, claims);
+    return claims;
   }
 
   /** The claims set once the signature is valid (jose's `verifyCompact` and payload parsing). */
@@ -56,7 +70,7 @@ export class AccessTokenVerifier {
     return claims;
   }
 
-  private checkClaims(claims: Record<string, unknown>, challenge: BearerChallenge): VerifiedClaims {
+  private checkClaims(claims: Record<string, unknown> | VerifiedClaims, challenge: BearerChallenge): VerifiedClaims {
     const options = this.options;
     const refuse = (problem: TokenProblem) => ResourceServerError.invalidToken(problem, challenge);
     // jose's validateClaimsSet, in its order: presence (iss, aud, sub, exp), iss, aud, then the dates.
