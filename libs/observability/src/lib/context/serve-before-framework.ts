@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { pathOf } from '../logging/request-log';
 import { RequestContextMiddleware } from './request-context.middleware';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -45,12 +46,6 @@ export function serveBeforeFramework(adapterHost: HttpAdapterHost, tracking: Req
   };
   server.removeAllListeners('request');
   for (const listener of listeners) server.on('request', listener === framework ? front : listener);
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 function serveOrAnswer500(routes: FrontRoutes, request: IncomingMessage, response: ServerResponse): void {

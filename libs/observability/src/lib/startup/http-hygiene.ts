@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { pathOf } from '../logging/request-log';
 
 export interface HttpHygieneOptions {
   /**
@@ -25,14 +26,8 @@ export function useHttpHygiene(app: INestApplication, options: HttpHygieneOption
   // On the HTTP server, before Express: the header is there whichever layer answers, and a
   // handler that sets its own caching (health, metrics) still has the last word.
   (app.getHttpServer() as Server).prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!isUnder(pathOf(request), noStore.except)) response.setHeader('Cache-Control', 'no-store');
+    if (!isUnder(pathOf(request.url), noStore.except)) response.setHeader('Cache-Control', 'no-store');
   });
-}
-
-function pathOf(request: IncomingMessage): string {
-  const url = request.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 function isUnder(path: string, prefixes: readonly string[]): boolean {
