@@ -44,7 +44,7 @@ describe('message-service process', () => {
     const first = await start(database);
     const before = await get(`${first.url}/api/messages?limit=100`, alice);
     expect(before.status).toBe(200);
-    // main.ts turns Express's ETag off: a no-store answer is never revalidated, and hashing it costs.
+    // useHttpHygiene's noStore turns Express's ETag off: a no-store answer is never revalidated, and hashing it costs.
     expect(before.etag).toBeNull();
     const seeded = before.body.messages.length;
     expect(seeded).toBeGreaterThan(0);

@@ -3,17 +3,12 @@ import { enableGracefulShutdown, logServiceStarted, serviceVersion, useHttpHygie
 import { API_DOCS_JSON_PATH, API_DOCS_PATH, setUpApiDocs } from '@baton/http-api';
 import { PROTECTED_RESOURCE_METADATA_PATH } from '@baton/resource-server';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { userServiceConfig } from './config/user-service.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(userServiceConfig);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
-  // No ETag: the API's answers are no-store (below), so no client or cache keeps one to revalidate,
-  // yet Express would hash every body for it (SHA-1, ~5 µs of a GET's CPU; issue 15). The public
-  // documents (OpenAPI, RFC 9728 metadata) are small and lose only their 304s.
-  app.set('etag', false);
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
   useStructuredLogs(app);
   enableGracefulShutdown(app);
   // Every answer is one caller's (or a refusal of one): no-store, but for the public documents.

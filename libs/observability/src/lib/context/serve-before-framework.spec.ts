@@ -114,6 +114,9 @@ describe('serveBeforeFramework (real HTTP)', () => {
     const response = await fetch(`${baseUrl}/nest/hello`, { headers: { 'x-request-id': 'nest-1' } });
     expect(await response.json()).toEqual({ servedBy: 'nest' });
     expect(response.headers.get('x-request-id')).toBe('nest-1');
+    // useHttpHygiene's noStore: no-store, and no ETag for it to be revalidated with.
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('etag')).toBeNull();
     expect(await lineOf('nest-1', 'request completed')).toMatchObject({ route: '/nest/hello', status: 200 });
   });
 

@@ -8,6 +8,10 @@ export interface HttpHygieneOptions {
    * `Cache-Control` of its own, errors of every layer included (a 401 or 403 from a guard, a 400
    * from the body parser). `except` lists the paths of public documents (OpenAPI, RFC 9728
    * metadata) left as they are; a path matches itself and what lies below it.
+   *
+   * Express's ETag goes too: no client or cache keeps a no-store answer to revalidate, yet Express
+   * would hash every body for one (SHA-1, ~5 µs of a GET's CPU; issue 15). The public documents are
+   * small and lose only their 304s.
    */
   noStore?: { except: readonly string[] };
 }
@@ -23,6 +27,7 @@ export function useHttpHygiene(app: INestApplication, options: HttpHygieneOption
   instance.disable?.('x-powered-by');
   const noStore = options.noStore;
   if (noStore === undefined) return;
+  instance.disable?.('etag');
   // On the HTTP server, before Express: the header is there whichever layer answers, and a
   // handler that sets its own caching (health, metrics) still has the last word.
   (app.getHttpServer() as Server).prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
